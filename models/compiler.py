@@ -17,7 +17,7 @@ from . import isa
 from .memory import Memories, load_acc, load_act, num_tiles, store_act, words_per_channel
 from .shiftpw import dense_steps, valid_steps
 from .spec import (ACT_MAX, ACT_MIN, ADDR_FIELD_BITS, BIAS_MAX, BIAS_MIN, BIAS_PER_WORD, FIELDS,
-                   H_MAX, MODES, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config, Op)
+                   DIM_MAX, MODES, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config, Op)
 
 
 class CompileError(ValueError):
@@ -179,8 +179,8 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
     """inputs: tensor name -> channels.  outputs: tensors to keep to the end
     (default: every tensor no later layer reads)."""
     for n, v in (("H", h), ("W", w)):
-        if not 1 <= v <= H_MAX:
-            raise CompileError(f"{n}={v}: image size must be in [1, {H_MAX}] (LAYER.{n} field)")
+        if not 1 <= v <= DIM_MAX:
+            raise CompileError(f"{n}={v}: image size must be in [1, {DIM_MAX}] (LAYER.{n} field)")
     if not layers:
         raise CompileError("program has no layers")
     rows, cols = cfg.rows, cfg.cols

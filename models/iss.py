@@ -109,9 +109,11 @@ class _Timeline:
         self.x = ready
 
     def halt_cycles(self) -> int:
-        """Busy cycles when END (or an error) decodes in slot x: the core goes
-        idle once the pipeline is empty and the drain has finished."""
-        return max(self.x, self.last_mac, self.last_write) + 1
+        """Busy cycles when END (or an error) decodes in slot x.  From x + 1 on
+        the sequencer waits for the first cycle c in which nothing is in
+        flight (last MAC and last AMem write both before c); busy ends after
+        cycle c, so the count is c + 1."""
+        return max(self.x + 1, self.last_mac + 1, self.last_write + 1) + 1
 
 
 def run(mem: Memories, start_pc: int = 0) -> RunResult:
@@ -196,7 +198,8 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
                     if fs["CADDR"] + lay.tiles > cfg.adepth:
                         raise _Halt(Err.AMEM_RANGE, pc)
                 except _Halt:
-                    tl.steps(s)      # the steps of tile 0 already issued
+                    tl.steps(s)      # the steps of tile 0 already issued still
+                    tl.mac_busy += s  # flow through the MAC stage
                     raise
                 taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
                 pc += 1

@@ -210,7 +210,7 @@ FIELDS: dict[Op, tuple[Field, ...]] = {
     Op.END: _fields(),
 }
 
-H_MAX = W_MAX_PIX = (1 << 10) - 1
+DIM_MAX = (1 << 10) - 1     # largest H or W (10-bit LAYER fields)
 
 
 def reserved_mask(op: Op) -> int:
@@ -256,7 +256,7 @@ AXI_ADDR_BITS = 20
 AXI_DATA_BITS = 32
 
 ID_VALUE = 0x53504D41        # "SPMA": Shift-PW MAC Array
-VERSION_VALUE = 0x00010000   # major.minor.patch = 1.0.0 as 8.8.16 bits
+VERSION_VALUE = 0x00010000   # major[31:24].minor[23:16].patch[15:0] = 0.1.0
 
 
 @dataclass(frozen=True)

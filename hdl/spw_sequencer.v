@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sequencer: fetches and checks IMem, loops over groups / tiles / valid steps, issues steps.
+`timescale 1ns / 1ps
+`default_nettype none
+
+`include "spw_defs.vh"
+
+// Runs a program of layers from IMem (docs/architecture.md sections 5, 6, 9, 10).
+//
+// Pipeline, relative to the cycle x in which an instruction word is decoded:
+//   x-1  IMem read (fetch)            x    decode + checks; a STEP presents the
+//   AMem even/odd and WMem read addresses and the aligner controls; its side
+//   band (first/last/null/bank/tile) then moves through three registers so it
+//   reaches the MAC stage in x+3 together with the aligned activations and the
+//   delayed weight word (ISSUE_TO_MAC = 3).
+// Every decoded word takes one cycle; a group's STEP words are re-fetched for
+// every tile (the address comes from counters, so there is no bubble); an
+// empty group issues one null step per tile while the prefetched next word
+// waits in the IMem output register.
+// Global stall: a tile's last step may only reach the MAC stage when the drain
+// buffer is free (cap_ok_i); otherwise every stage here holds (the drain and
+// requantizer keep running, so the stall always ends).
+// A LAYER after the first waits in decode until nothing is in flight (barrier).
+// END or a fault stops issue; busy ends the cycle after the first cycle in
+// which nothing is in flight.
+// Assumes: SRAM read latency 1 with read data held until the next read.
+module spw_sequencer #(
+    // MAC array rows = pixel lanes per AMem word
+    parameter ROWS = 8,
+    // MAC array columns = output channels per WMem word
+    parameter COLS = 8,
+    // AMem depth in words (two banks of ADEPTH/2)
+    parameter ADEPTH = 4096,
+    // WMem depth in words
+    parameter WDEPTH = 4096,
+    // IMem depth in 64-bit words
+    parameter IDEPTH = 4096,
+    // width of tile counters: T <= ceil(1023*1023/ROWS) < 2^(20 - log2 ROWS)
+    parameter TW = 18
+) (
+    input  wire                    clk_i,
+    input  wire                    rst_ni,
+
+    /* host control */
+    input  wire                    start_i,
+    input  wire [15:0]             start_pc_i,
+    output wire                    busy_o,
+    output reg                     done_o,
+    output reg  [3:0]              err_code_o,
+    output reg  [15:0]             err_pc_o,
+    output reg  [31:0]             perf_cycles_o,
+    output reg  [31:0]             perf_mac_busy_o,
+    output reg  [31:0]             perf_skipped_o,
+    output reg  [31:0]             perf_stall_o,
+
+    /* IMem read port */
+    output wire                    imem_req_o,
+    output wire [IAW-1:0]          imem_addr_o,
+    input  wire [63:0]             imem_rdata_i,
+
+    /* WMem read port; data comes back delayed to the MAC stage */
+    output wire                    wmem_req_o,
+    output wire [WAW-1:0]          wmem_addr_o,
+    input  wire [COLS*4-1:0]       wmem_rdata_i,
+    output reg  [COLS*4-1:0]       mac_w_o,
+
+    /* AMem bank read ports (row addresses) */
+    output wire                    amem_even_re_o,
+    output wire [BAW-1:0]          amem_even_raddr_o,
+    output wire                    amem_odd_re_o,
+    output wire [BAW-1:0]          amem_odd_raddr_o,
+
+    /* aligner controls, valid in the decode cycle */
+    output wire                    al_en_o,
+    output wire                    al_valid_o,
+    output wire                    al_swap_o,
+    output wire                    al_lo_ok_o,
+    output wire                    al_hi_ok_o,
+    output wire [LR-1:0]           al_off_o,
+    output wire [ROWS-1:0]         al_mask_o,
+
+    /* MAC stage */
+    output wire                    mac_step_o,
+    output wire                    mac_first_o,
+    output wire                    mac_last_o,
+
+    /* capture into the drain buffer, and the layer constants the drain uses */
+    output wire                    cap_o,
+    output wire [TW-1:0]           cap_tile_o,
+    output wire [15:0]             cap_oaddr_o,
+    output wire [6:0]              cap_ncols_o,
+    output wire [COLS*15-1:0]      cap_bias_o,
+    output reg  [15:0]             ostride_o,
+    output reg                     acc_mode_o,
+    output reg  [15:0]             scale_o,
+    output reg  [4:0]              shift_o,
+    output reg  [19:0]             hw_o,
+    output reg  [TW-1:0]           tiles_o,
+    input  wire                    cap_ok_i,
+    input  wire                    drain_quiet_i
+);
+    localparam IAW = $clog2(IDEPTH);
+    localparam WAW = $clog2(WDEPTH);
+    localparam AAW = $clog2(ADEPTH);
+    localparam BAW = AAW - 1;
+    localparam LR  = $clog2(ROWS);
+    localparam NB  = COLS / `SPW_BIAS_PER_WORD;
+    localparam LNB = (NB > 1) ? $clog2(NB) : 1;
+
+    // grammar states: which instruction kinds decode may accept next
+    localparam [2:0] GS_START = 3'd0, GS_LAYER = 3'd1, GS_LAYERQ = 3'd2, GS_BIAS = 3'd3,
+                     GS_STEPS = 3'd4, GS_NULLS = 3'd5, GS_GDONE = 3'd6;
+
+    initial begin
+        if (ROWS < 8 || (ROWS & (ROWS - 1)) != 0 || COLS < 8 || (COLS & (COLS - 1)) != 0)
+            $error("%m: ROWS and COLS must be powers of two >= 8");
+        if (ADEPTH > 65536 || WDEPTH > 65536 || IDEPTH > 65536 || (ADEPTH % 2) != 0)
+            $error("%m: depths must fit the 16-bit address fields, ADEPTH even");
+    end
+
+    // ------------------------------------------------------------------
+    // State
+    // ------------------------------------------------------------------
+    reg              run_q, halt_q, fetch_start_q;
+    reg  [2:0]       gs_q;
+    reg              dv_q;            // a word (or a fetch-range fault) sits in decode
+    reg              drange_q;        // that fetch was beyond IMem
+    reg  [16:0]      dpc_q;           // its address
+    // layer
+    reg  [9:0]       w_q;
+    reg  [15:0]      ndense_q;
+    reg              hasbias_q;
+    // group
+    reg              bank_q;          // which of two bias/output banks the group uses
+    reg  [15:0]      oaddr_q [0:1];
+    reg  [6:0]       ncols_q [0:1];
+    reg  [14:0]      bias_q  [0:2*COLS-1];
+    reg  [15:0]      wbase_q, nsteps_q, s_q;
+    reg  [16:0]      step0_pc_q;
+    reg  [TW-1:0]    t_q;
+    reg  [LNB-1:0]   bcnt_q;
+    // step side band through the three stages before the MAC
+    reg              s1_v, s2_v, s3_v, s1_first, s2_first, s3_first, s1_last, s2_last, s3_last;
+    reg              s1_null, s2_null, s3_null, s1_bank, s2_bank, s3_bank;
+    reg  [TW-1:0]    s1_tile, s2_tile, s3_tile;
+    reg  [COLS*4-1:0] w1_q;
+
+    // ------------------------------------------------------------------
+    // Decode
+    // ------------------------------------------------------------------
+    wire [63:0] ins = imem_rdata_i;
+    wire [3:0]  op  = ins[`SPW_OP_MSB:`SPW_OP_LSB];
+    wire op_layer = op == `SPW_OP_LAYER, op_layerq = op == `SPW_OP_LAYERQ, op_group = op == `SPW_OP_GROUP;
+    wire op_bias  = op == `SPW_OP_BIAS,  op_step   = op == `SPW_OP_STEP,   op_end   = op == `SPW_OP_END;
+    wire legal = op_layer | op_layerq | op_group | op_bias | op_step | op_end;
+
+    reg allowed;
+    always @* begin
+        case (gs_q)
+            GS_START:  allowed = op_layer;
+            GS_LAYER:  allowed = op_layerq;
+            GS_LAYERQ: allowed = op_group;
+            GS_BIAS:   allowed = op_bias;
+            GS_STEPS:  allowed = op_step;
+            GS_GDONE:  allowed = op_group | op_layer | op_end;
+            default:   allowed = 1'b0;
+        endcase
+    end
+
+    reg [63:0] rsv_mask;
+    always @* begin
+        case (op)
+            `SPW_OP_LAYER:  rsv_mask = `SPW_LAYER_RSV_MASK;
+            `SPW_OP_LAYERQ: rsv_mask = `SPW_LAYERQ_RSV_MASK;
+            `SPW_OP_GROUP:  rsv_mask = `SPW_GROUP_RSV_MASK;
+            `SPW_OP_BIAS:   rsv_mask = `SPW_BIAS_RSV_MASK;
+            `SPW_OP_STEP:   rsv_mask = `SPW_STEP_RSV_MASK;
+            default:        rsv_mask = `SPW_END_RSV_MASK;
+        endcase
+    end
+
+    // fields
+    wire [9:0]  f_h       = ins[`SPW_LAYER_H_MSB:`SPW_LAYER_H_LSB];
+    wire [9:0]  f_w       = ins[`SPW_LAYER_W_MSB:`SPW_LAYER_W_LSB];
+    wire [15:0] f_ostride = ins[`SPW_LAYER_OSTRIDE_MSB:`SPW_LAYER_OSTRIDE_LSB];
+    wire [15:0] f_ndense  = ins[`SPW_LAYER_NDENSE_MSB:`SPW_LAYER_NDENSE_LSB];
+    wire        f_mode    = ins[`SPW_LAYER_MODE_LSB];
+    wire        f_hasbias = ins[`SPW_LAYER_HAS_BIAS_LSB];
+    wire [15:0] f_scale   = ins[`SPW_LAYERQ_SCALE_MSB:`SPW_LAYERQ_SCALE_LSB];
+    wire [4:0]  f_shift   = ins[`SPW_LAYERQ_SHIFT_MSB:`SPW_LAYERQ_SHIFT_LSB];
+    wire [15:0] f_oaddr   = ins[`SPW_GROUP_OADDR_MSB:`SPW_GROUP_OADDR_LSB];
+    wire [5:0]  f_ncols   = ins[`SPW_GROUP_NCOLS_MSB:`SPW_GROUP_NCOLS_LSB];
+    wire [15:0] f_wbase   = ins[`SPW_GROUP_WBASE_MSB:`SPW_GROUP_WBASE_LSB];
+    wire [15:0] f_nsteps  = ins[`SPW_GROUP_NSTEPS_MSB:`SPW_GROUP_NSTEPS_LSB];
+    wire [3:0]  f_tap     = ins[`SPW_STEP_TAP_MSB:`SPW_STEP_TAP_LSB];
+    wire [15:0] f_caddr   = ins[`SPW_STEP_CADDR_MSB:`SPW_STEP_CADDR_LSB];
+
+    // tiles of the layer being decoded (LAYER) and its output words per channel
+    wire [19:0]      new_hw    = f_h * f_w;
+    wire [31:0]      hw_round  = {12'd0, new_hw} + ROWS - 1;
+    wire [TW-1:0]    new_tiles = hw_round[TW+LR-1:LR];
+    wire [23:0]   new_chw   = f_mode ? ({6'd0, new_tiles} << 3) : {6'd0, new_tiles};
+    // output words per channel of the current layer
+    wire [23:0]   cur_chw   = acc_mode_o ? ({6'd0, tiles_o} << 3) : {6'd0, tiles_o};
+    wire [23:0]   g_oend    = {8'd0, f_oaddr} + ({18'd0, f_ncols} - 24'd1) * {8'd0, ostride_o} + cur_chw;
+    wire [16:0]   g_wend    = {1'b0, f_wbase} + {1'b0, f_nsteps};
+    wire [TW:0]   s_cend    = {{(TW-15){1'b0}}, f_caddr} + {1'b0, tiles_o};
+
+    reg [3:0] err_d;
+    always @* begin
+        err_d = `SPW_ERR_NONE;
+        if (drange_q)
+            err_d = `SPW_ERR_IMEM_RANGE;
+        else if (!legal)
+            err_d = `SPW_ERR_ILLEGAL_OPCODE;
+        else if (!allowed)
+            err_d = (gs_q == GS_START && op_end) ? `SPW_ERR_EMPTY_PROGRAM : `SPW_ERR_MALFORMED;
+        else if ((ins & rsv_mask) != 64'd0)
+            err_d = `SPW_ERR_RESERVED;
+        else if (op_layer) begin
+            if (f_h == 10'd0 || f_w == 10'd0 || {8'd0, f_ostride} < new_chw)
+                err_d = `SPW_ERR_BAD_FIELD;
+        end else if (op_group) begin
+            if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS || f_nsteps > ndense_q)
+                err_d = `SPW_ERR_BAD_FIELD;
+            else if ({15'd0, g_wend} > WDEPTH)
+                err_d = `SPW_ERR_WMEM_RANGE;
+            else if ({8'd0, g_oend} > ADEPTH)
+                err_d = `SPW_ERR_AMEM_RANGE;
+        end else if (op_step) begin
+            if (f_tap >= `SPW_NUM_TAPS)
+                err_d = `SPW_ERR_BAD_FIELD;
+            else if ({{(31-TW){1'b0}}, s_cend} > ADEPTH)
+                err_d = `SPW_ERR_AMEM_RANGE;
+        end
+    end
+
+    // ------------------------------------------------------------------
+    // Handshakes: stall, barrier, fire
+    // ------------------------------------------------------------------
+    wire quiet        = !s1_v && !s2_v && !s3_v && drain_quiet_i;
+    wire stall_mac    = s3_v && s3_last && !cap_ok_i;
+    wire dec_word     = run_q && !halt_q && dv_q && gs_q != GS_NULLS;
+    wire barrier_wait = dec_word && err_d == `SPW_ERR_NONE && op_layer && gs_q != GS_START && !quiet;
+    wire dec_fire     = dec_word && !stall_mac && !barrier_wait;
+    wire err_fire     = dec_fire && err_d != `SPW_ERR_NONE;
+    wire ok_fire      = dec_fire && err_d == `SPW_ERR_NONE;
+    wire null_fire    = run_q && !halt_q && gs_q == GS_NULLS && !stall_mac;
+    wire step_fire    = ok_fire && op_step;
+    wire issue        = step_fire || null_fire;
+    wire last_step    = null_fire || (step_fire && s_q == nsteps_q - 16'd1);
+    wire last_tile    = t_q == tiles_o - {{(TW-1){1'b0}}, 1'b1};
+
+    // ------------------------------------------------------------------
+    // Fetch: a new word is read exactly when decode consumes one
+    // ------------------------------------------------------------------
+    wire        consume = ok_fire && !op_end;
+    // first STEP word of a group: after the GROUP word and its BIAS words
+    wire [31:0] step0_pc = {15'd0, dpc_q} + 32'd1 + (hasbias_q ? NB : 0);
+    wire [16:0] next_pc = (step_fire && last_step && !last_tile) ? step0_pc_q : dpc_q + 17'd1;
+    wire        fetch   = fetch_start_q || consume;
+    wire [16:0] fetch_pc = fetch_start_q ? {1'b0, start_pc_i} : next_pc;
+    wire        fetch_oob = {15'd0, fetch_pc} >= IDEPTH;
+    assign imem_req_o  = fetch && !fetch_oob;
+    assign imem_addr_o = fetch_pc[IAW-1:0];
+
+    // ------------------------------------------------------------------
+    // Step address generation (decode cycle)
+    // ------------------------------------------------------------------
+    // tap -> (dy, dx): tap = (dy+1)*3 + (dx+1)
+    reg signed [1:0] dy, dx;
+    always @* begin
+        case (f_tap)
+            4'd0: begin dy = -2'sd1; dx = -2'sd1; end
+            4'd1: begin dy = -2'sd1; dx =  2'sd0; end
+            4'd2: begin dy = -2'sd1; dx =  2'sd1; end
+            4'd3: begin dy =  2'sd0; dx = -2'sd1; end
+            4'd5: begin dy =  2'sd0; dx =  2'sd1; end
+            4'd6: begin dy =  2'sd1; dx = -2'sd1; end
+            4'd7: begin dy =  2'sd1; dx =  2'sd0; end
+            4'd8: begin dy =  2'sd1; dx =  2'sd1; end
+            default: begin dy = 2'sd0; dx = 2'sd0; end
+        endcase
+    end
+    // d = dy*W + dx, then word offset floor(d/ROWS) and lane offset d mod ROWS
+    wire signed [12:0] d_row = (dy == 2'sd1) ? $signed({3'b000, w_q}) :
+                               (dy == -2'sd1) ? -$signed({3'b000, w_q}) : 13'sd0;
+    wire signed [12:0] d_pix = d_row + {{11{dx[1]}}, dx};
+    wire signed [12:0] d_wrd = d_pix >>> LR;
+    wire signed [TW+1:0] w0  = $signed({2'b00, t_q}) + {{(TW-11){d_wrd[12]}}, d_wrd};
+    wire signed [TW+1:0] w1  = w0 + 1;
+    wire signed [TW+1:0] tiles_s = $signed({2'b00, tiles_o});
+    wire lo_ok = (w0 >= 0) && (w0 < tiles_s);
+    wire hi_ok = (w1 >= 0) && (w1 < tiles_s);
+    wire signed [TW+1:0] a0 = $signed({{(TW-14){1'b0}}, f_caddr}) + w0;
+    wire signed [TW+1:0] a1 = a0 + 1;
+    wire swap = a0[0];             // word w0 is odd: lo comes from the odd bank
+    wire [ROWS-1:0] trk_mask;
+
+    assign al_en_o      = !stall_mac;
+    assign al_valid_o   = issue;
+    assign al_swap_o    = swap;
+    assign al_lo_ok_o   = step_fire && lo_ok;
+    assign al_hi_ok_o   = step_fire && hi_ok;
+    assign al_off_o     = d_pix[LR-1:0];
+    assign al_mask_o    = step_fire ? trk_mask : {ROWS{1'b0}};
+    assign amem_even_re_o    = step_fire && (swap ? hi_ok : lo_ok);
+    assign amem_odd_re_o     = step_fire && (swap ? lo_ok : hi_ok);
+    assign amem_even_raddr_o = swap ? a1[BAW:1] : a0[BAW:1];
+    assign amem_odd_raddr_o  = a0[BAW:1];
+    wire [15:0] waddr_full = wbase_q + s_q;    // < WDEPTH: the GROUP check bounds it
+    assign wmem_req_o   = step_fire;
+    assign wmem_addr_o  = waddr_full[WAW-1:0];
+
+    spw_lane_tracker #(.ROWS(ROWS), .DIM_W(10)) u_tracker (
+        .clk_i     (clk_i),
+        .rst_ni    (rst_ni),
+        .init_i    (ok_fire && op_layer),
+        .h_i       (f_h),
+        .w_i       (f_w),
+        .restart_i (ok_fire && op_group),
+        .advance_i (issue && last_step),
+        .tap_i     (f_tap),
+        .mask_o    (trk_mask),
+        .inimg_o   (unused_inimg)
+    );
+    // Signals named unused_* are exempt from the UNUSED lint: these bits are known not to matter
+    // (high address bits bounded by the range checks; the drain derives its
+    // padding lanes from the tile index instead of the tracker).
+    wire [ROWS-1:0] unused_inimg;
+    wire unused_bits = ^{waddr_full, a0, a1, hw_round, step0_pc};
+
+    // ------------------------------------------------------------------
+    // MAC stage and capture
+    // ------------------------------------------------------------------
+    assign mac_step_o  = s3_v && !stall_mac;
+    assign mac_first_o = s3_first;
+    assign mac_last_o  = s3_last;
+    assign cap_o       = s3_v && s3_last && !stall_mac;
+    assign cap_tile_o  = s3_tile;
+    assign cap_oaddr_o = oaddr_q[s3_bank];
+    assign cap_ncols_o = ncols_q[s3_bank];
+    // biases of the captured tile's group; a layer without bias drains with 0
+    genvar gc;
+    generate
+        for (gc = 0; gc < COLS; gc = gc + 1) begin : g_capbias
+            assign cap_bias_o[gc*15 +: 15] = hasbias_q ? bias_q[(s3_bank ? COLS : 0) + gc] : 15'd0;
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------
+    // Registers
+    // ------------------------------------------------------------------
+    assign busy_o = run_q;
+    integer i;
+
+    always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+            run_q <= 1'b0; halt_q <= 1'b0; fetch_start_q <= 1'b0; gs_q <= GS_START;
+            dv_q <= 1'b0; drange_q <= 1'b0; dpc_q <= 17'd0;
+            done_o <= 1'b0; err_code_o <= 4'd0; err_pc_o <= 16'd0;
+            perf_cycles_o <= 32'd0; perf_mac_busy_o <= 32'd0; perf_skipped_o <= 32'd0; perf_stall_o <= 32'd0;
+            w_q <= 10'd0; ndense_q <= 16'd0; hasbias_q <= 1'b0;
+            ostride_o <= 16'd0; acc_mode_o <= 1'b0; scale_o <= 16'd0; shift_o <= 5'd0;
+            hw_o <= 20'd0; tiles_o <= {TW{1'b0}};
+            bank_q <= 1'b0; oaddr_q[0] <= 16'd0; oaddr_q[1] <= 16'd0; ncols_q[0] <= 7'd0; ncols_q[1] <= 7'd0;
+            for (i = 0; i < 2*COLS; i = i + 1) bias_q[i] <= 15'd0;
+            wbase_q <= 16'd0; nsteps_q <= 16'd0; s_q <= 16'd0; step0_pc_q <= 17'd0; t_q <= {TW{1'b0}};
+            bcnt_q <= {LNB{1'b0}};
+            s1_v <= 1'b0; s2_v <= 1'b0; s3_v <= 1'b0;
+            s1_first <= 1'b0; s2_first <= 1'b0; s3_first <= 1'b0;
+            s1_last <= 1'b0; s2_last <= 1'b0; s3_last <= 1'b0;
+            s1_null <= 1'b0; s2_null <= 1'b0; s3_null <= 1'b0;
+            s1_bank <= 1'b0; s2_bank <= 1'b0; s3_bank <= 1'b0;
+            s1_tile <= {TW{1'b0}}; s2_tile <= {TW{1'b0}}; s3_tile <= {TW{1'b0}};
+            w1_q <= {COLS*4{1'b0}}; mac_w_o <= {COLS*4{1'b0}};
+        end else begin
+            done_o <= 1'b0;
+            fetch_start_q <= 1'b0;
+
+            if (start_i && !run_q) begin
+                run_q <= 1'b1; halt_q <= 1'b0; fetch_start_q <= 1'b1; gs_q <= GS_START;
+                dv_q <= 1'b0; err_code_o <= 4'd0; err_pc_o <= 16'd0;
+                perf_cycles_o <= 32'd0; perf_mac_busy_o <= 32'd0;
+                perf_skipped_o <= 32'd0; perf_stall_o <= 32'd0;
+            end
+
+            if (run_q) begin
+                perf_cycles_o <= perf_cycles_o + 32'd1;
+                if (stall_mac || barrier_wait) perf_stall_o <= perf_stall_o + 32'd1;
+                if (mac_step_o && !s3_null) perf_mac_busy_o <= perf_mac_busy_o + 32'd1;
+            end
+
+            // decode register: holds its word until decode consumes it
+            if (fetch) begin
+                dv_q <= 1'b1; drange_q <= fetch_oob; dpc_q <= fetch_pc;
+            end else if (dec_fire) begin
+                dv_q <= 1'b0;
+            end
+
+            if (halt_q && quiet) begin
+                run_q <= 1'b0; halt_q <= 1'b0; done_o <= 1'b1; dv_q <= 1'b0;
+            end
+
+            if (err_fire) begin
+                halt_q <= 1'b1; err_code_o <= err_d; err_pc_o <= dpc_q[15:0];
+            end
+
+            if (ok_fire) begin
+                if (op_end) halt_q <= 1'b1;
+                if (op_layer) begin
+                    gs_q <= GS_LAYER;
+                    w_q <= f_w; ndense_q <= f_ndense; hasbias_q <= f_hasbias;
+                    ostride_o <= f_ostride; acc_mode_o <= f_mode; hw_o <= new_hw; tiles_o <= new_tiles;
+                end
+                if (op_layerq) begin
+                    gs_q <= GS_LAYERQ; scale_o <= f_scale; shift_o <= f_shift;
+                end
+                if (op_group) begin
+                    bank_q <= !bank_q;
+                    oaddr_q[!bank_q] <= f_oaddr; ncols_q[!bank_q] <= {1'b0, f_ncols};
+                    wbase_q <= f_wbase; nsteps_q <= f_nsteps; s_q <= 16'd0; t_q <= {TW{1'b0}};
+                    bcnt_q <= {LNB{1'b0}};
+                    step0_pc_q <= step0_pc[16:0];
+                    gs_q <= hasbias_q ? GS_BIAS : (f_nsteps == 16'd0 ? GS_NULLS : GS_STEPS);
+                end
+                if (op_bias) begin
+                    bias_q[{bank_q, bcnt_q, 2'd0}] <= ins[`SPW_BIAS_B0_MSB:`SPW_BIAS_B0_LSB];
+                    bias_q[{bank_q, bcnt_q, 2'd1}] <= ins[`SPW_BIAS_B1_MSB:`SPW_BIAS_B1_LSB];
+                    bias_q[{bank_q, bcnt_q, 2'd2}] <= ins[`SPW_BIAS_B2_MSB:`SPW_BIAS_B2_LSB];
+                    bias_q[{bank_q, bcnt_q, 2'd3}] <= ins[`SPW_BIAS_B3_MSB:`SPW_BIAS_B3_LSB];
+                    bcnt_q <= bcnt_q + 1'b1;
+                    if ({{(32-LNB){1'b0}}, bcnt_q} == NB - 1)
+                        gs_q <= (nsteps_q == 16'd0) ? GS_NULLS : GS_STEPS;
+                end
+            end
+
+            if (issue) begin
+                if (last_step) begin
+                    perf_skipped_o <= perf_skipped_o + {16'd0, ndense_q - (null_fire ? 16'd0 : nsteps_q)};
+                    s_q <= 16'd0;
+                    if (last_tile) gs_q <= GS_GDONE;
+                    else t_q <= t_q + 1'b1;
+                end else begin
+                    s_q <= s_q + 16'd1;
+                end
+            end
+
+            if (!stall_mac) begin
+                s1_v <= issue; s1_first <= null_fire || s_q == 16'd0; s1_last <= last_step;
+                s1_null <= null_fire; s1_bank <= bank_q; s1_tile <= t_q;
+                s2_v <= s1_v; s2_first <= s1_first; s2_last <= s1_last; s2_null <= s1_null;
+                s2_bank <= s1_bank; s2_tile <= s1_tile;
+                s3_v <= s2_v; s3_first <= s2_first; s3_last <= s2_last; s3_null <= s2_null;
+                s3_bank <= s2_bank; s3_tile <= s2_tile;
+                // weights: WMem data is valid the cycle after the read; nulls use zero
+                w1_q <= s1_null ? {COLS*4{1'b0}} : wmem_rdata_i;
+                mac_w_o <= w1_q;
+            end
+        end
+    end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,269 @@
+"""iss.py on compiled programs: bit-exact against the direct reference,
+performance counters, and the exact cycle model."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models import case as casemod
+from models import iss, reference
+from models.compiler import compile_network
+from models.memory import num_tiles
+from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
+
+from .util import (NONZERO_W, SPARSITY, make_operands, pick_scale_shift, random_bias,
+                   random_network, run_layer, valid_step_counts)
+
+SMALL, CHIP = CONFIGS["small"], CONFIGS["chip"]
+
+
+@st.composite
+def layer_case(draw, cfg=None):
+    cfg = cfg or draw(st.sampled_from([SMALL, CHIP]))
+    k = draw(st.sampled_from([1, 3]))
+    cin = draw(st.integers(1, cfg.cols + 4))
+    cout = draw(st.one_of(st.integers(1, cfg.cols + 3), st.sampled_from([cfg.cols, 2 * cfg.cols + 1])))
+    if cfg is CHIP:
+        h, w = draw(st.integers(1, 20)), draw(st.integers(1, 20))
+    else:
+        h, w = draw(st.integers(1, 13)), draw(st.integers(1, 13))
+    kind = draw(st.sampled_from(SPARSITY))
+    mode = draw(st.sampled_from(["act", "acc"]))
+    bias_on = draw(st.booleans())
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    x, wt = make_operands(seed, cin, h, w, cout, k, kind, cfg.cols, draw(st.integers(1, 9)))
+    rng = np.random.default_rng(seed + 1)
+    bias = random_bias(rng, cout) if bias_on else None
+    scale, shift = pick_scale_shift(reference.layer(x, wt, bias, mode="acc"), rng)
+    if draw(st.integers(0, 9)) == 0:
+        scale, shift = draw(st.sampled_from([(0, 3), (65535, 31), (65535, 0), (1, 0)]))
+    desc = f"{cfg.name} K={k} Cin={cin} Cout={cout} H={h} W={w} {kind} {mode} bias={bias_on} seed={seed}"
+    return cfg, x, wt, bias, scale, shift, mode, desc
+
+
+def check_counters(res, prog, w):
+    t = prog.layers[0].tiles
+    counts = valid_step_counts(w, prog.cfg.cols)
+    ndense = w.shape[1] * w.shape[2] ** 2
+    assert res.mac_busy == t * sum(counts)
+    assert res.skipped == t * sum(ndense - n for n in counts)
+
+
+@settings(max_examples=300)
+@given(layer_case())
+def test_iss_layer_equals_reference(c):
+    cfg, x, w, bias, scale, shift, mode, desc = c
+    prog, mem, res = run_layer(cfg, x, w, bias, scale, shift, mode)
+    assert res.err == Err.NONE, desc
+    y = prog.read(mem.amem, "y")
+    assert np.array_equal(y, reference.layer(x, w, bias, scale, shift, mode)), desc
+    check_counters(res, prog, w)
+    assert res.cycles > res.mac_busy
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+@pytest.mark.parametrize("seed", range(6))
+def test_iss_on_case_generator(cfg, seed):
+    """Cases drawn by models.case.random_case (the CLI's generator)."""
+    rng = np.random.default_rng(1000 + seed)
+    c = casemod.random_case(rng, cfg, max_hw=9 if cfg is CHIP else 13, max_c=40 if cfg is CHIP else None)
+    prog, mem, res = run_layer(cfg, c.x, c.w, c.bias, c.scale, c.shift, c.mode)
+    assert res.err == Err.NONE
+    assert np.array_equal(prog.read(mem.amem, "y"), c.reference()), seed
+    check_counters(res, prog, c.w)
+
+
+@pytest.mark.parametrize("mode", ["act", "acc"])
+@pytest.mark.parametrize("kind", ["extreme_neg", "extreme_pos"])
+def test_iss_extremes(mode, kind):
+    x, w = make_operands(0, 20, 4, 5, 9, 3, kind, 8)
+    bias = np.full(9, -16384 if kind == "extreme_neg" else 16383)
+    prog, mem, res = run_layer(SMALL, x, w, bias, 65535, 31, mode)
+    ref = reference.layer(x, w, bias, 65535, 31, mode)
+    assert np.array_equal(prog.read(mem.amem, "y"), ref)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+@pytest.mark.parametrize("mode", ["act", "acc"])
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+def test_iss_modes_bias_grid(cfg, mode, with_bias, k):
+    """Every (config, mode, bias, K) combination, fixed seed, shapes not multiples of the array."""
+    seed = 100 * cfg.rows + 10 * k + 2 * (mode == "acc") + with_bias
+    x, w = make_operands(seed, cfg.cols + 3, 5, cfg.rows + 3, 2 * cfg.cols + 1, k, "unstructured", cfg.cols)
+    rng = np.random.default_rng(seed)
+    bias = random_bias(rng, w.shape[0]) if with_bias else None
+    scale, shift = pick_scale_shift(reference.layer(x, w, bias, mode="acc"), rng)
+    prog, mem, res = run_layer(cfg, x, w, bias, scale, shift, mode)
+    assert res.err == Err.NONE
+    ref = reference.layer(x, w, bias, scale, shift, mode)
+    assert np.array_equal(prog.read(mem.amem, "y"), ref), seed
+    if mode == "act":
+        assert len(np.unique(ref)) > 2          # requant parameters are not degenerate
+    check_counters(res, prog, w)
+
+
+def test_empty_group_outputs_requantized_bias():
+    w = np.zeros((10, 3, 3, 3), np.int64)
+    bias = np.arange(10) * 3 - 4
+    x = np.full((3, 3, 7), 9)
+    prog, mem, res = run_layer(SMALL, x, w, bias, 5, 2, "act")
+    y = prog.read(mem.amem, "y")
+    assert np.array_equal(y, np.broadcast_to(reference.requantize(bias, 5, 2)[:, None, None], y.shape))
+    t = num_tiles(3, 7, 8)
+    assert res.mac_busy == 0 and res.skipped == 2 * t * 27
+
+
+@settings(max_examples=120)
+@given(st.sampled_from([SMALL, CHIP]), st.integers(0, 2 ** 32 - 1), st.integers(3, 4))
+def test_iss_network_equals_chained_reference(cfg, seed, n):
+    h, w, inputs, layers, ref = random_network(seed, cfg, n, max_hw=8 if cfg is CHIP else 9)
+    prog = compile_network(cfg, h, w, inputs, layers)
+    mem = prog.memories({k: ref[k] for k in inputs})
+    res = iss.run(mem, prog.start_pc)
+    assert res.err == Err.NONE, (seed, res.err)
+    for name in prog.outputs:
+        assert np.array_equal(prog.read(mem.amem, name), ref[name]), (cfg.name, seed, name)
+    t = num_tiles(h, w, cfg.rows)
+    busy = skipped = 0
+    for ld in layers:
+        counts = valid_step_counts(ld.w, cfg.cols)
+        nd = ld.w.shape[1] * ld.w.shape[2] ** 2
+        busy += t * sum(counts)
+        skipped += t * sum(nd - c for c in counts)
+    assert (res.mac_busy, res.skipped) == (busy, skipped), seed
+    assert len(res.layers) == n and all(a.end < b.start for a, b in zip(res.layers, res.layers[1:]))
+
+
+def test_network_k_mixed_concat_explicit():
+    from models.compiler import LayerDef
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 16, size=(5, 6, 7))
+    w_a = rng.integers(-8, 8, size=(9, 5, 3, 3))
+    w_b = rng.integers(-8, 8, size=(6, 5, 1, 1))
+    w_c = rng.integers(-8, 8, size=(7, 15, 3, 3))       # reads concat(a, b)
+    w_d = rng.integers(-8, 8, size=(3, 12, 1, 1))       # reads concat(c, x)
+    layers = [LayerDef("a", ["x"], w_a, None, 9, 8), LayerDef("b", ["x"], w_b, rng.integers(-50, 50, 6), 5, 5),
+              LayerDef("c", ["a", "b"], w_c, None, 3, 8), LayerDef("d", ["c", "x"], w_d, None, 1, 0, "acc")]
+    a = reference.layer(x, w_a, None, 9, 8)
+    b = reference.layer(x, w_b, layers[1].bias, 5, 5)
+    c = reference.layer(np.concatenate([a, b]), w_c, None, 3, 8)
+    d = reference.layer(np.concatenate([c, x]), w_d, None, 1, 0, "acc")
+    assert len(np.unique(c)) > 3           # the chain is not degenerate
+    for cfg in (SMALL, CHIP):
+        prog = compile_network(cfg, 6, 7, {"x": 5}, layers)
+        mem = prog.memories({"x": x})
+        assert iss.run(mem).err == Err.NONE
+        assert np.array_equal(prog.read(mem.amem, "d"), d)
+
+
+# --- the cycle model ------------------------------------------------------------
+def dense_pw_closed_form(cfg, cin, cout, h, w, bias=False):
+    """Derived from iss._Timeline for LAYER, LAYERQ, G x (GROUP [+ cols/4 BIAS],
+    T tiles of Cin steps), END:
+      * the first word decodes in x = FETCH_LAT; LAYER's barrier waits for nothing;
+        LAYER and LAYERQ take one slot each -> x = FETCH_LAT + 2;
+      * each GROUP (and each BIAS word) takes one slot;
+      * each tile takes Cin slots (steps(Cin-1) then the capturing slot).  The
+        capture of tile t is at m_t = (its last slot) + ISSUE_TO_MAC, and m_{t+1}
+        - m_t >= Cin >= ncols = the previous drain length, so drain_free never
+        stalls (Cin >= cols >= ncols);
+      * after the last tile, x_end = FETCH_LAT + 2 + G*(1 [+cols/4]) + G*T*Cin, and
+        the last capture was at m = x_end - 1 + ISSUE_TO_MAC;
+      * its drain writes word ncols_last-1 in m + ncols_last + REQ_LAT = last_write;
+      * END decodes at x_end < last_write; halt_cycles = max(x, last_mac,
+        last_write) + 2 (the sequencer waits from x+1 for the first cycle c with
+        nothing in flight, c = last_write + 1, and busy ends after c), so
+        cycles = last_write + 2.
+    NOTE: the issue states "... + REQ_LAT + 1" (= G*T*Cin + G + ncols_last + 8);
+    that was the halt rule max(...) + 1 of the first iss.py.  The current
+    _Timeline.halt_cycles (and docs/architecture.md section 9) give + 2, i.e.
+    G*T*Cin + G + ncols_last + 9.  This test follows the current model."""
+    g = -(-cout // cfg.cols)
+    t = num_tiles(h, w, cfg.rows)
+    ncols_last = cout - (g - 1) * cfg.cols
+    header = 1 + (cfg.cols // 4 if bias else 0)
+    last_write = FETCH_LAT + 2 + g * header + g * t * cin - 1 + ISSUE_TO_MAC + ncols_last + REQ_LAT
+    return last_write + 2
+
+
+@settings(max_examples=80)
+@given(st.sampled_from([SMALL, CHIP]), st.integers(0, 12), st.integers(1, 70), st.integers(1, 12),
+       st.integers(1, 12), st.booleans(), st.integers(0, 2 ** 32 - 1))
+def test_dense_pw_cycles_closed_form(cfg, extra, cout, h, w, bias_on, seed):
+    cin = cfg.cols + extra
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 16, size=(cin, h, w))
+    wt = rng.choice(NONZERO_W, size=(cout, cin, 1, 1))
+    bias = rng.integers(1, 100, size=cout) if bias_on else None
+    prog, mem, res = run_layer(cfg, x, wt, bias, 1, 6, "act")
+    assert res.err == Err.NONE
+    g, t = -(-cout // cfg.cols), num_tiles(h, w, cfg.rows)
+    assert res.cycles == dense_pw_closed_form(cfg, cin, cout, h, w, bias_on), (cfg.name, cin, cout, h, w)
+    assert res.stall == 0
+    assert res.mac_busy == g * t * cin and res.skipped == 0
+    ncols_last = cout - (g - 1) * cfg.cols
+    # The drain end itself is the issue's closed form without its final "+ 1".
+    assert res.layers[-1].end == (FETCH_LAT + 2 + g * (1 + (cfg.cols // 4 if bias_on else 0))
+                                  + g * t * cin - 1 + ISSUE_TO_MAC + ncols_last + REQ_LAT)
+    if not bias_on:
+        assert res.cycles == g * t * cin + g + ncols_last + 9
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+@pytest.mark.parametrize("cin_minus", [1, 3])
+def test_drain_stall_when_tiles_shorter_than_drain(cfg, cin_minus):
+    """One full group, Cin < cols: every tile after the first waits
+    cols - Cin cycles for the drain (section 6.2)."""
+    cin, cout, h, w = cfg.cols - cin_minus, cfg.cols, 4, cfg.rows
+    t = num_tiles(h, w, cfg.rows)
+    rng = np.random.default_rng(cin)
+    x = rng.integers(0, 16, size=(cin, h, w))
+    wt = rng.choice(NONZERO_W, size=(cout, cin, 1, 1))
+    prog, mem, res = run_layer(cfg, x, wt, None, 1, 6, "act")
+    assert res.stall == (t - 1) * cin_minus
+    assert res.cycles == dense_pw_closed_form(cfg, cin, cout, h, w) + res.stall
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+@pytest.mark.parametrize("cin_off", [-1, 0, 3])
+def test_perf_model_dense_pw_cycles_matches_iss(cfg, cin_off):
+    """models.perf_model.dense_pw_cycles claims validity for Cin + 1 >= COLS."""
+    from models import perf_model
+    cin, cout, h, w = cfg.cols + cin_off, 2 * cfg.cols, 2, cfg.rows    # exactly 2 tiles
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 16, size=(cin, h, w))
+    wt = rng.choice(NONZERO_W, size=(cout, cin, 1, 1))
+    _, _, res = run_layer(cfg, x, wt, None, 1, 6, "act")
+    assert perf_model.dense_pw_cycles(cfg, cin, cout, h, w) == res.cycles, (res.cycles, res.stall)
+
+
+@settings(max_examples=30)
+@given(layer_case(SMALL))
+def test_cycles_deterministic(c):
+    cfg, x, w, bias, scale, shift, mode, desc = c
+    prog, mem1, r1 = run_layer(cfg, x, w, bias, scale, shift, mode)
+    mem2 = prog.memories({"x": x})
+    r2 = iss.run(mem2, prog.start_pc)
+    assert r1.counters() == r2.counters(), desc
+    assert np.array_equal(mem1.amem, mem2.amem)
+    r3 = iss.run(mem2, prog.start_pc)            # rerun on the finished memories
+    assert r3.counters() == r1.counters() and np.array_equal(mem2.amem, mem1.amem)
+
+
+def test_layer_barrier_counts_as_stall():
+    from models.compiler import LayerDef
+    # Layer 1 ends with a long drain; layer 2's LAYER word must wait for it.
+    x = np.ones((1, 1, 8), np.int64)
+    w1 = np.ones((8, 1, 1, 1), np.int64)
+    w2 = np.ones((1, 8, 1, 1), np.int64)
+    prog = compile_network(SMALL, 1, 8, {"x": 1}, [LayerDef("a", ["x"], w1), LayerDef("b", ["a"], w2)])
+    res = iss.run(prog.memories({"x": x}))
+    assert res.err == Err.NONE
+    # Layer a: LAYER@1 LAYERQ@2 GROUP@3 step@4 -> capture 7, writes 10..17.
+    # Layer b's LAYER waits until 18: stall 18 - 5 = 13, then LAYERQ 19, GROUP 20,
+    # 8 steps 21..28, capture 31, one drain word written 34; END at 29,
+    # idle from cycle 35 (nothing in flight), so cycles = 36.
+    assert res.layers[0].end == 17 and res.layers[1].start == 18
+    assert res.layers[1].end == 34
+    assert (res.stall, res.cycles) == (13, 36)

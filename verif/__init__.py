@@ -1,0 +1,1 @@
+"""RTL verification: cocotb benches and their shared helpers."""

@@ -1,0 +1,1 @@
+"""Block-level cocotb benches, one file per RTL module (test_<module>.py)."""

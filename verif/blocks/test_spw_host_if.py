@@ -1,0 +1,774 @@
+"""Unit bench of hdl/spw_host_if.v (AXI4-Lite registers and memory windows).
+
+The DUT sits in verif/blocks/tb_spw_host_if.v, which closes the memory port
+with behavioural AMem/WMem/IMem and counts memory requests.  ``HostIfModel``
+is the Python model of the register/memory space built from models/spec.py;
+the directed tests use ``verif.common.host.HostBus`` (cocotb-bus), the stress
+test a raw five-channel driver with random valid delays and B/R backpressure.
+
+Run:  .venv/bin/pytest verif/blocks/test_spw_host_if.py   (SIM=verilator, SEED=n)
+Knobs: HOSTIF_STRESS_TXNS = transactions per stress batch (default 150);
+HOSTIF_DEBUG=1 logs every stress cycle and response.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.triggers import FallingEdge, RisingEdge
+
+from models import spec
+from verif.common import make_rng, reset, start_clock
+from verif.common.host import DECERR, OKAY, SLVERR, HostBus, mem_geometry
+
+TOP = "tb_spw_host_if"
+HERE = Path(__file__).resolve().parent
+MEM_NAMES = ("amem", "wmem", "imem")
+REG_BY_OFF = {r.offset: r for r in spec.REGS}
+PERF_REGS = ("PERF_CYCLES", "PERF_MAC_BUSY", "PERF_SKIPPED", "PERF_STALL")
+PERF_PORTS = ("perf_cycles_i", "perf_mac_busy_i", "perf_skipped_i", "perf_stall_i")
+# Bench-only geometry besides spec.CONFIGS: a 2-slot AMem and depths
+# that are not powers of two, so out-of-depth words exist in every window.
+EXTRA_CONFIGS = {"odd": spec.Config("odd", rows=16, cols=8, adepth=1000, wdepth=998, idepth=30)}
+# writable bits of the RW registers (the rest read 0)
+DEBUG = bool(int(os.environ.get("HOSTIF_DEBUG", "0")))
+RW_MASK = {"IRQ_ENABLE": spec.IRQ_DONE | spec.IRQ_ERROR, "START_PC": 0xFFFF}
+
+
+def strb_mask(strb: int) -> int:
+    return sum(0xFF << (8 * b) for b in range(4) if strb >> b & 1)
+
+
+# --------------------------------------------------------------------------- model
+class HostIfModel:
+    """Register and memory space as the host sees it (spec.REGS + windows)."""
+
+    def __init__(self, cfg: spec.Config):
+        self.cfg = cfg
+        self.busy = 0
+        self.perf = [0, 0, 0, 0]
+        self.done = self.error = 0
+        self.err_code = self.err_pc = 0
+        self.irq_en = self.irq_st = 0
+        self.start_pc = 0
+        self.starts = 0
+        self.mem: dict[tuple[str, int], int] = {}
+
+    @property
+    def irq(self) -> int:
+        return int(bool(self.irq_st & self.irq_en))
+
+    def decode(self, addr: int):
+        """('reg', Reg) | ('mem', name, word, slot) | None (DECERR)."""
+        addr &= (1 << spec.AXI_ADDR_BITS) - 1
+        win = addr // spec.WINDOW_BYTES
+        if win == 0:
+            if addr < spec.REG_WINDOW[1] and (addr & ~3) in REG_BY_OFF:
+                return ("reg", REG_BY_OFF[addr & ~3])
+            return None
+        name = MEM_NAMES[win - 1]
+        _, bits, depth = mem_geometry(self.cfg, name)
+        n = spec.slots_per_word(bits)
+        idx = (addr % spec.WINDOW_BYTES) >> 2
+        word, slot = divmod(idx, n)
+        return None if word >= depth else ("mem", name, word, slot)
+
+    def reg_value(self, name: str) -> int:
+        c = self.cfg
+        return {
+            "ID": spec.ID_VALUE, "VERSION": spec.VERSION_VALUE,
+            "CONFIG": c.rows | c.cols << 8 | c.acc_w << 16,
+            "ADEPTH": c.adepth, "WDEPTH": c.wdepth, "IDEPTH": c.idepth,
+            "CTRL": 0,
+            "STATUS": (spec.STATUS_BUSY if self.busy else 0) | (spec.STATUS_DONE if self.done else 0)
+                      | (spec.STATUS_ERROR if self.error else 0),
+            "ERR_CODE": self.err_code, "ERR_PC": self.err_pc,
+            "IRQ_ENABLE": self.irq_en, "IRQ_STATUS": self.irq_st, "START_PC": self.start_pc,
+            **{r: self.perf[i] for i, r in enumerate(PERF_REGS)},
+        }[name]
+
+    def slot_value(self, name: str, word: int, slot: int) -> int:
+        return self.mem.get((name, word), 0) >> (32 * slot) & 0xFFFFFFFF
+
+    def read(self, addr: int) -> tuple[int | None, int]:
+        """(expected data or None if unspecified, RRESP)."""
+        d = self.decode(addr)
+        if d is None:
+            return None, DECERR
+        if d[0] == "reg":
+            return self.reg_value(d[1].name), OKAY
+        if self.busy:
+            return None, SLVERR
+        return self.slot_value(*d[1:]), OKAY
+
+    def write(self, addr: int, data: int, strb: int) -> int:
+        d = self.decode(addr)
+        if d is None:
+            return DECERR
+        m = strb_mask(strb)
+        if d[0] == "mem":
+            if self.busy:
+                return SLVERR
+            _, name, word, slot = d
+            sm = m << (32 * slot)
+            old = self.mem.get((name, word), 0)
+            self.mem[(name, word)] = (old & ~sm) | ((data << (32 * slot)) & sm)
+            return OKAY
+        reg = d[1]
+        ones = data & m
+        if reg.access == "RO":
+            return SLVERR
+        if reg.name == "CTRL":
+            if ones & 1:
+                if self.busy:
+                    return SLVERR
+                self.starts += 1
+                self.done = self.error = 0
+                self.err_code = 0
+        elif reg.name == "IRQ_STATUS":
+            self.irq_st &= ~ones
+        else:  # RW
+            mask = RW_MASK[reg.name]
+            old = getattr(self, {"IRQ_ENABLE": "irq_en", "START_PC": "start_pc"}[reg.name])
+            new = ((old & ~m) | ones) & mask
+            setattr(self, {"IRQ_ENABLE": "irq_en", "START_PC": "start_pc"}[reg.name], new)
+        return OKAY
+
+    def run_end(self, err_code: int, err_pc: int) -> None:
+        self.done = 1
+        self.error = int(err_code != 0)
+        self.err_code = err_code
+        self.err_pc = err_pc
+        self.irq_st |= spec.IRQ_DONE | (spec.IRQ_ERROR if err_code else 0)
+
+
+# --------------------------------------------------------------------------- bench
+class TB:
+    """Clock, reset, core-side stimulus, start_o monitor and (unless raw) HostBus."""
+
+    def __init__(self, dut, name: str, raw: bool = False):
+        self.dut = dut
+        name = os.environ.get("SPW_CONFIG", "small")
+        self.cfg = EXTRA_CONFIGS[name] if name in EXTRA_CONFIGS else spec.get_config(name)
+        self.rng = make_rng(dut, name)
+        dut._log.info("config %s, cocotb.RANDOM_SEED=%d", self.cfg.name, cocotb.RANDOM_SEED)
+        self.model = HostIfModel(self.cfg)
+        start_clock(dut)
+        dut.busy_i.value = 0
+        dut.done_i.value = 0
+        dut.err_code_i.value = 0
+        dut.err_pc_i.value = 0
+        for p in PERF_PORTS:
+            getattr(dut, p).value = 0
+        self.host = None
+        if raw:
+            for s in ("awvalid", "wvalid", "arvalid", "bready", "rready", "awaddr", "wdata",
+                      "wstrb", "araddr", "awprot", "arprot"):
+                getattr(dut, f"s_axil_{s}").value = 0
+        else:
+            self.host = HostBus(dut, self.cfg)
+        self.start_pcs: list[int] = []
+
+    async def init(self) -> None:
+        await reset(self.dut)
+        cocotb.start_soon(self._watch_start())
+
+    async def _watch_start(self) -> None:
+        dut, prev = self.dut, 0
+        while True:
+            await RisingEdge(dut.clk_i)
+            cur = int(dut.start_o.value)
+            if cur:
+                assert not prev, "start_o high for more than one cycle"
+                self.start_pcs.append(int(dut.start_pc_o.value))
+            prev = cur
+
+    # core side ---------------------------------------------------------
+    async def set_busy(self, busy: int) -> None:
+        await FallingEdge(self.dut.clk_i)
+        self.dut.busy_i.value = busy
+        self.model.busy = busy
+
+    def set_perf(self, values) -> None:
+        for p, v in zip(PERF_PORTS, values):
+            getattr(self.dut, p).value = int(v)
+        self.model.perf = [int(v) for v in values]
+
+    async def run_end(self, err_code: int, err_pc: int) -> None:
+        """One-cycle done_i pulse with the error code/PC alongside."""
+        dut = self.dut
+        await FallingEdge(dut.clk_i)
+        dut.done_i.value = 1
+        dut.err_code_i.value = err_code
+        dut.err_pc_i.value = err_pc
+        await FallingEdge(dut.clk_i)
+        dut.done_i.value = 0
+        dut.err_code_i.value = int(self.rng.integers(0, 16))  # only valid with done_i
+        dut.err_pc_i.value = int(self.rng.integers(0, 1 << 16))
+        self.model.run_end(err_code, err_pc)
+
+    # checks ------------------------------------------------------------
+    def mem_reqs(self) -> int:
+        return int(self.dut.mem_reqs_o.value)
+
+    def check_monitors(self) -> None:
+        assert int(self.dut.mem_req_busy_o.value) == 0, "memory request issued while busy_i"
+        assert int(self.dut.mem_req_oob_o.value) == 0, "memory request beyond a depth"
+
+    async def check_irq(self) -> None:
+        # irq_o may be registered: allow the flop, then it must match
+        await RisingEdge(self.dut.clk_i)
+        await FallingEdge(self.dut.clk_i)
+        assert int(self.dut.irq_o.value) == self.model.irq, \
+            f"irq_o {int(self.dut.irq_o.value)} != model {self.model.irq} " \
+            f"(IRQ_STATUS {self.model.irq_st:#x} IRQ_ENABLE {self.model.irq_en:#x})"
+
+    async def read_check(self, addr: int, what: str = "") -> int:
+        got, resp = await self.host.read32(addr)
+        exp, exp_resp = self.model.read(addr)
+        assert resp == exp_resp, f"read {what} @ {addr:#07x}: resp {resp} != {exp_resp}"
+        if exp is not None:
+            assert got == exp, f"read {what} @ {addr:#07x}: {got:#010x} != {exp:#010x}"
+        return got
+
+    async def write_check(self, addr: int, data: int, strb: int = 0xF, what: str = "") -> int:
+        resp = await self.host.write32(addr, data, strb)
+        exp = self.model.write(addr, data, strb)
+        assert resp == exp, f"write {what} @ {addr:#07x} data {data:#010x} strb {strb:#x}: resp {resp} != {exp}"
+        return resp
+
+    async def check_all_regs(self) -> None:
+        for r in spec.REGS:
+            await self.read_check(r.offset, r.name)
+
+
+def _rand32(rng) -> int:
+    return int(rng.integers(0, 1 << 32, dtype=np.uint64))
+
+
+def _rand_bits(rng, bits: int) -> int:
+    v = 0
+    for i in range(0, bits, 32):
+        v |= _rand32(rng) << i
+    return v & ((1 << bits) - 1)
+
+
+# --------------------------------------------------------------------------- directed tests
+@cocotb.test()
+async def test_reset_values(dut):
+    """Every register reads its reset value; PERF_* read the live inputs as-is."""
+    tb = TB(dut, "reset_values")
+    await tb.init()
+    await tb.check_all_regs()
+    exp = {"ID": spec.ID_VALUE, "VERSION": spec.VERSION_VALUE,
+           "CONFIG": tb.cfg.rows | tb.cfg.cols << 8 | tb.cfg.acc_w << 16,
+           "ADEPTH": tb.cfg.adepth, "WDEPTH": tb.cfg.wdepth, "IDEPTH": tb.cfg.idepth}
+    for name, v in exp.items():  # independent of the model
+        got, resp = await tb.host.read_reg(name)
+        assert (got, resp) == (v, OKAY), f"{name}: {got:#x}/{resp} != {v:#x}"
+    for r in spec.REGS:
+        if r.name not in exp and not r.name.startswith("PERF"):
+            got, resp = await tb.host.read_reg(r.name)
+            assert (got, resp) == (0, OKAY), f"{r.name} resets to {got:#x}/{resp}"
+    for _ in range(3):
+        tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
+        for name in PERF_REGS:
+            await tb.read_check(tb.host.reg(name), name)
+    assert int(dut.irq_o.value) == 0 and int(dut.start_o.value) == 0
+    assert int(dut.start_pc_o.value) == 0
+    assert tb.mem_reqs() == 0 and tb.start_pcs == []
+
+
+@cocotb.test()
+async def test_ro_writes_slverr(dut):
+    """A write to any RO register gets SLVERR and changes nothing (also with
+    non-reset state: after an error run, with busy_i high)."""
+    tb = TB(dut, "ro_writes")
+    await tb.init()
+    tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
+    await tb.write_check(tb.host.reg("IRQ_ENABLE"), 0x3)
+    await tb.write_check(tb.host.reg("START_PC"), 0x1234)
+    for phase in ("reset", "after_error", "busy"):
+        if phase == "after_error":
+            await tb.run_end(int(spec.Err.MALFORMED), 0x2A5)
+        if phase == "busy":
+            await tb.set_busy(1)
+        for r in spec.REGS:
+            if r.access != "RO":
+                continue
+            for data, strb in ((0xFFFFFFFF, 0xF), (0, 0xF), (_rand32(tb.rng), int(tb.rng.integers(1, 16)))):
+                assert await tb.write_check(r.offset, data, strb, r.name) == SLVERR
+            await tb.check_all_regs()
+        await tb.check_irq()
+    assert tb.start_pcs == [] and tb.mem_reqs() == 0
+
+
+@cocotb.test()
+async def test_rw_wstrb(dut):
+    """RW registers honour WSTRB per byte lane; unused bits read 0; start_pc_o
+    follows START_PC."""
+    tb = TB(dut, "rw_wstrb")
+    await tb.init()
+    for name in ("START_PC", "IRQ_ENABLE"):
+        addr = tb.host.reg(name)
+        for strb in list(range(16)) * 2:
+            await tb.write_check(addr, _rand32(tb.rng), strb, name)
+            await tb.read_check(addr, name)
+            if name == "START_PC":
+                assert int(dut.start_pc_o.value) == tb.model.start_pc
+        await tb.write_check(addr, 0xFFFFFFFF, 0xF, name)
+        got = await tb.read_check(addr, name)
+        assert got == RW_MASK[name]
+        # a write with no strobes at all changes nothing
+        await tb.write_check(addr, 0, 0x0, name)
+        assert await tb.read_check(addr, name) == RW_MASK[name]
+    # RW registers stay writable while busy
+    await tb.set_busy(1)
+    await tb.write_check(tb.host.reg("START_PC"), 0xBEEF)
+    await tb.read_check(tb.host.reg("START_PC"))
+    assert tb.start_pcs == [] and tb.mem_reqs() == 0
+
+
+@cocotb.test()
+async def test_ctrl_start(dut):
+    """CTRL.START: W1S, reads 0, honours WSTRB, one start_o pulse carrying
+    START_PC, clears STATUS.DONE/ERROR and ERR_CODE but not ERR_PC or
+    IRQ_STATUS; START while busy -> SLVERR and no effect."""
+    tb = TB(dut, "ctrl_start")
+    await tb.init()
+    ctrl = tb.host.reg("CTRL")
+    await tb.write_check(tb.host.reg("START_PC"), 0x0123)
+    for data, strb in ((0, 0xF), (0xFFFFFFFE, 0xF), (1, 0xE), (0x100, 0x2)):
+        await tb.write_check(ctrl, data, strb, "CTRL no-op")
+    assert tb.start_pcs == []
+    await tb.read_check(ctrl, "CTRL")
+    await tb.write_check(ctrl, 1, 0x1, "CTRL")
+    await tb.read_check(ctrl, "CTRL")
+    assert tb.start_pcs == [0x0123], tb.start_pcs
+
+    await tb.run_end(int(spec.Err.AMEM_RANGE), 0x0777)
+    await tb.check_all_regs()
+    await tb.set_busy(1)
+    for data, strb in ((1, 0xF), (0xFFFFFFFF, 0x1)):
+        assert await tb.write_check(ctrl, data, strb, "CTRL busy") == SLVERR
+    await tb.write_check(ctrl, 0, 0xF, "CTRL 0 busy")  # not a start: OKAY
+    await tb.check_all_regs()   # DONE/ERROR/ERR_CODE survived the refused START
+    assert tb.start_pcs == [0x0123]
+    await tb.set_busy(0)
+    await tb.write_check(tb.host.reg("START_PC"), 0xFFFF, 0x3)
+    await tb.write_check(ctrl, 0xFFFFFFFF, 0xF, "CTRL")
+    await tb.check_all_regs()
+    st, _ = await tb.host.read_reg("STATUS")
+    ec, _ = await tb.host.read_reg("ERR_CODE")
+    pc, _ = await tb.host.read_reg("ERR_PC")
+    irq, _ = await tb.host.read_reg("IRQ_STATUS")
+    assert (st, ec, pc, irq) == (0, 0, 0x0777, 3), (st, ec, pc, irq)
+    assert tb.start_pcs == [0x0123, 0xFFFF]
+    assert tb.mem_reqs() == 0
+
+
+@cocotb.test()
+async def test_done_irq(dut):
+    """done_i latches STATUS/ERR_CODE/ERR_PC and IRQ_STATUS, with and without
+    error; IRQ_STATUS is W1C with strobes; irq_o = |(IRQ_STATUS & IRQ_ENABLE)."""
+    tb = TB(dut, "done_irq")
+    await tb.init()
+    en, st = tb.host.reg("IRQ_ENABLE"), tb.host.reg("IRQ_STATUS")
+    # OK run: DONE only
+    await tb.run_end(0, 0x0042)
+    await tb.check_all_regs()
+    await tb.check_irq()   # IRQ_ENABLE = 0: no interrupt
+    for e in (1, 2, 3, 0):
+        await tb.write_check(en, e)
+        await tb.check_irq()
+    # error run on top: ERROR added, ERR latched
+    await tb.run_end(int(spec.Err.ILLEGAL_OPCODE), 0x3FFF)
+    await tb.check_all_regs()
+    for e in (0, 1, 2, 3):
+        await tb.write_check(en, e)
+        await tb.check_irq()
+    # W1C: strobe off -> nothing cleared, 0 bits -> nothing cleared, then one bit at a time
+    await tb.write_check(st, 0x3, 0xE)
+    await tb.write_check(st, 0x0, 0xF)
+    await tb.check_all_regs()
+    await tb.write_check(st, spec.IRQ_ERROR)
+    await tb.check_irq()
+    await tb.check_all_regs()
+    await tb.write_check(st, 0xFFFFFFFF)
+    await tb.check_irq()
+    await tb.check_all_regs()
+    # an OK run after an error run: ERROR and ERR_CODE drop, ERR_PC follows
+    await tb.run_end(0, 0x0005)
+    await tb.check_all_regs()
+    await tb.check_irq()
+    # run ends while busy_i is still high are latched as well
+    await tb.set_busy(1)
+    for _ in range(4):
+        code = int(tb.rng.integers(0, 9))
+        await tb.run_end(code, int(tb.rng.integers(0, 1 << 16)))
+        await tb.check_all_regs()
+        await tb.check_irq()
+        await tb.write_check(st, int(tb.rng.integers(0, 4)))
+        await tb.check_irq()
+    assert tb.start_pcs == []
+
+
+@cocotb.test()
+async def test_decerr(dut):
+    """DECERR: every unmapped register offset, the gap between the register
+    window and AMem, and the first out-of-depth word of each window (when
+    the memory does not fill its window).  No side effect, no memory request."""
+    tb = TB(dut, "decerr")
+    await tb.init()
+    tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
+    unmapped = [a for a in range(0, spec.REG_WINDOW[1], 4) if a not in REG_BY_OFF]
+    for a in unmapped:
+        got, resp = await tb.host.read32(a)
+        assert resp == DECERR, f"read @ {a:#x}: resp {resp}"
+    for a in [0x018, 0x01C, 0x03C, 0x050, 0xFFC] + [int(x) for x in tb.rng.choice(unmapped, 24)]:
+        await tb.write_check(a, 0xFFFFFFFF, 0xF)
+    gap = [spec.REG_WINDOW[1], spec.REG_WINDOW[1] + 4, spec.AMEM_BASE - 4] + \
+          [int(x) * 4 for x in tb.rng.integers(spec.REG_WINDOW[1] // 4, spec.AMEM_BASE // 4, 16)]
+    for a in gap:
+        await tb.read_check(a)
+        await tb.write_check(a, _rand32(tb.rng))
+    n_oob = 0
+    for busy in (0, 1):   # out-of-depth is DECERR even while busy
+        await tb.set_busy(busy)
+        for name in MEM_NAMES:
+            base, bits, depth = mem_geometry(tb.cfg, name)
+            n = spec.slots_per_word(bits)
+            end = base + depth * n * 4
+            if end >= base + spec.WINDOW_BYTES:
+                dut._log.info("%s fills its window: no out-of-depth address", name)
+                continue
+            for a in (end, end + 4 * (n - 1), base + spec.WINDOW_BYTES - 4):
+                await tb.read_check(a, name)
+                assert await tb.write_check(a, _rand32(tb.rng), 0xF, name) == DECERR
+                n_oob += 1
+    await tb.set_busy(0)
+    await tb.check_all_regs()
+    await tb.check_irq()
+    assert tb.mem_reqs() == 0 and tb.start_pcs == []
+    dut._log.info("%d unmapped register offsets, %d out-of-depth addresses", len(unmapped), n_oob)
+
+
+@cocotb.test()
+async def test_mem_windows(dut):
+    """Whole-word writes and readback in all three windows (first, last and
+    random words), slot placement checked in the bench's arrays, partial
+    WSTRB on single slots, and SLVERR without a request while busy."""
+    tb = TB(dut, "mem_windows")
+    await tb.init()
+    arrays = {"amem": dut.amem, "wmem": dut.wmem, "imem": dut.imem}
+    for name in MEM_NAMES:
+        _, bits, depth = mem_geometry(tb.cfg, name)
+        n = spec.slots_per_word(bits)
+        words = sorted({0, 1, depth - 1, depth - 2, *[int(x) for x in tb.rng.integers(0, depth, 5)]})
+        data = {w: _rand_bits(tb.rng, bits) for w in words}
+        for w in words:
+            await tb.host.write_mem_words(name, w, [data[w]])
+            tb.model.mem[(name, w)] = data[w]
+        # a contiguous run through the list helpers
+        run0 = int(tb.rng.integers(2, depth - 8))
+        run = [_rand_bits(tb.rng, bits) for _ in range(4)]
+        await tb.host.write_mem_words(name, run0, run)
+        for i, v in enumerate(run):
+            data[run0 + i] = v
+            tb.model.mem[(name, run0 + i)] = v
+        for w, v in data.items():
+            assert int(arrays[name][w].value) == v, \
+                f"{name}[{w}] in the array {int(arrays[name][w].value):#x} != {v:#x}"
+        assert await tb.host.read_mem_words(name, run0, 4) == run
+        for w in words:
+            got = (await tb.host.read_mem_words(name, w, 1))[0]
+            assert got == data[w], f"{name}[{w}] read {got:#x} != {data[w]:#x}"
+        # partial strobes on single slots
+        for _ in range(12):
+            w = int(tb.rng.choice(words))
+            slot = int(tb.rng.integers(0, n))
+            strb = int(tb.rng.integers(0, 16))
+            addr = tb.host.mem_addr(name, w, slot)
+            await tb.write_check(addr, _rand32(tb.rng), strb, name)
+            await tb.read_check(addr, name)
+            exp = tb.model.mem[(name, w)]
+            assert int(arrays[name][w].value) == exp, f"{name}[{w}] after strobe write"
+        # busy: SLVERR, no request, contents intact
+        reqs = tb.mem_reqs()
+        await tb.set_busy(1)
+        for w in words[:3]:
+            for slot in range(n):
+                addr = tb.host.mem_addr(name, w, slot)
+                assert await tb.write_check(addr, _rand32(tb.rng), 0xF, name) == SLVERR
+                await tb.read_check(addr, name)
+        assert tb.mem_reqs() == reqs, "memory request issued while busy"
+        await tb.read_check(tb.host.reg("STATUS"))
+        await tb.set_busy(0)
+        for w in words:
+            assert (await tb.host.read_mem_words(name, w, 1))[0] == tb.model.mem[(name, w)]
+    tb.check_monitors()
+    dut._log.info("%d memory requests", tb.mem_reqs())
+
+
+@cocotb.test()
+async def test_concurrent_host(dut):
+    """Reads and writes issued together through HostBus are serialized
+    correctly (the memory port is shared)."""
+    import warnings
+
+    from cocotb import start_soon
+    from cocotb.triggers import Combine
+
+    warnings.filterwarnings("ignore", message=r"Passing Task objects to `Combine`",
+                            category=DeprecationWarning)
+    tb = TB(dut, "concurrent")
+    await tb.init()
+    name = "imem"
+    vals = [_rand_bits(tb.rng, 64) for _ in range(8)]
+    await tb.host.write_mem_words(name, 0, vals)
+    for i in range(8):
+        # write word i+8 while reading word i and a register
+        wr = start_soon(tb.host.write_mem_words(name, 8 + i, [vals[i] ^ 0xFFFF]))
+        rd = start_soon(tb.host.read_mem_words(name, i, 1))
+        rg = start_soon(tb.host.read_reg("ID"))
+        await Combine(wr, rd, rg)
+        assert rd.result() == [vals[i]] and rg.result() == (spec.ID_VALUE, OKAY)
+    assert await tb.host.read_mem_words(name, 8, 8) == [v ^ 0xFFFF for v in vals]
+    tb.check_monitors()
+
+
+# --------------------------------------------------------------------------- stress
+@dataclass
+class Txn:
+    addr: int
+    data: int = 0
+    strb: int = 0
+    d_a: int = 0   # idle cycles before AW (or AR) valid
+    d_w: int = 0   # idle cycles before W valid
+
+
+class _Source:
+    """One valid/ready source channel: queue, per-item idle delay, current item."""
+
+    def __init__(self, items, delay_attr: str):
+        self.q = deque(items)
+        self.attr = delay_attr
+        self.cur = None
+        self.wait = getattr(self.q[0], delay_attr) if self.q else 0
+
+    def prepare(self) -> None:
+        if self.cur is None and self.q:
+            if self.wait > 0:
+                self.wait -= 1
+            else:
+                self.cur = self.q.popleft()
+
+    def accepted(self) -> None:
+        self.cur = None
+        if self.q:
+            self.wait = getattr(self.q[0], self.attr)
+
+
+async def drive_raw(tb: TB, writes: list[Txn], reads: list[Txn], p_bready: float,
+                    p_rready: float, max_cycles: int) -> dict:
+    """Drive the five channels cycle by cycle.  Transactions execute in the
+    order of their response handshakes (the DUT serializes them and holds the
+    next until the response is taken), so the model is updated at each B/R
+    handshake.  Also checks BVALID/RVALID stay up with stable payload until
+    taken and that B and R never complete in the same cycle."""
+    dut, rng, model = tb.dut, tb.rng, tb.model
+    aw, w, ar = _Source(writes, "d_a"), _Source(writes, "d_w"), _Source(reads, "d_a")
+    pend_b, pend_r = deque(writes), deque(reads)
+    stats = {"aw_first": 0, "w_first": 0, "together": 0, "b_stall": 0, "r_stall": 0, "cycles": 0}
+    seen = {}  # write txn id -> cycle its AW / W was accepted
+    prev_b = prev_r = None
+    cyc = 0
+    while pend_b or pend_r:
+        cyc += 1
+        assert cyc < max_cycles, f"stress hung: {len(pend_b)} writes, {len(pend_r)} reads pending"
+        for ch in (aw, w, ar):
+            ch.prepare()
+        dut.s_axil_awvalid.value = int(aw.cur is not None)
+        dut.s_axil_awaddr.value = aw.cur.addr if aw.cur else int(rng.integers(0, 1 << 20))
+        dut.s_axil_wvalid.value = int(w.cur is not None)
+        dut.s_axil_wdata.value = w.cur.data if w.cur else _rand32(rng)
+        dut.s_axil_wstrb.value = w.cur.strb if w.cur else int(rng.integers(0, 16))
+        dut.s_axil_arvalid.value = int(ar.cur is not None)
+        dut.s_axil_araddr.value = ar.cur.addr if ar.cur else int(rng.integers(0, 1 << 20))
+        bready = int(rng.random() < p_bready)
+        rready = int(rng.random() < p_rready)
+        dut.s_axil_bready.value = bready
+        dut.s_axil_rready.value = rready
+        await RisingEdge(dut.clk_i)
+        # values sampled here are the ones before this edge
+        if DEBUG:
+            u = dut.u_dut
+            dut._log.info("cyc %d aw=%d/%s w=%d/%s ar=%d/%s st=%s full=%s%s%s req=%s we=%s sel=%s a=%s wd=%s",
+                          cyc, aw.cur is not None, hex(aw.cur.addr) if aw.cur else "-",
+                          w.cur is not None, hex(w.cur.data) if w.cur else "-",
+                          ar.cur is not None, hex(ar.cur.addr) if ar.cur else "-",
+                          u.state_q.value, u.aw_full_q.value, u.w_full_q.value, u.ar_full_q.value,
+                          u.mem_req_o.value, u.mem_we_o.value, u.mem_sel_o.value, u.mem_addr_o.value,
+                          u.w_data_q.value)
+        if aw.cur is not None and int(dut.s_axil_awready.value):
+            seen.setdefault(id(aw.cur), [None, None])[0] = cyc
+            aw.accepted()
+        if w.cur is not None and int(dut.s_axil_wready.value):
+            seen.setdefault(id(w.cur), [None, None])[1] = cyc
+            w.accepted()
+        if ar.cur is not None and int(dut.s_axil_arready.value):
+            ar.accepted()
+        bvalid, rvalid = int(dut.s_axil_bvalid.value), int(dut.s_axil_rvalid.value)
+        b_hs, r_hs = bvalid and bready, rvalid and rready
+        assert not (b_hs and r_hs), "B and R completed in one cycle: execution order unknown"
+        cur_b = (int(dut.s_axil_bresp.value),) if bvalid else None
+        cur_r = (int(dut.s_axil_rresp.value), dut.s_axil_rdata.value) if rvalid else None
+        if prev_b is not None:
+            assert cur_b == prev_b, f"BVALID/BRESP changed before BREADY: {prev_b} -> {cur_b}"
+        if prev_r is not None:
+            assert cur_r is not None and cur_r[0] == prev_r[0] and str(cur_r[1]) == str(prev_r[1]), \
+                "RVALID/RRESP/RDATA changed before RREADY"
+        prev_b = cur_b if bvalid and not bready else None
+        prev_r = cur_r if rvalid and not rready else None
+        stats["b_stall"] += int(bvalid and not bready)
+        stats["r_stall"] += int(rvalid and not rready)
+        if b_hs:
+            assert pend_b, "BVALID without a pending write"
+            t = pend_b.popleft()
+            a_c, w_c = seen.pop(id(t))
+            assert a_c is not None and w_c is not None, "B before both AW and W were accepted"
+            stats["aw_first" if a_c < w_c else "w_first" if w_c < a_c else "together"] += 1
+            exp = model.write(t.addr, t.data, t.strb)
+            if DEBUG:
+                dut._log.info("B  @%#07x d=%#010x s=%x resp=%d exp=%d", t.addr, t.data, t.strb, cur_b[0], exp)
+            assert cur_b[0] == exp, \
+                f"write @ {t.addr:#07x} data {t.data:#010x} strb {t.strb:#x}: BRESP {cur_b[0]} != {exp}"
+        if r_hs:
+            assert pend_r, "RVALID without a pending read"
+            t = pend_r.popleft()
+            exp, exp_resp = model.read(t.addr)
+            if DEBUG:
+                dut._log.info("R  @%#07x d=%s resp=%d exp=%s/%d", t.addr, cur_r[1], cur_r[0], exp, exp_resp)
+            assert cur_r[0] == exp_resp, f"read @ {t.addr:#07x}: RRESP {cur_r[0]} != {exp_resp}"
+            if exp is not None:
+                got = cur_r[1].to_unsigned()
+                assert got == exp, f"read @ {t.addr:#07x}: {got:#010x} != {exp:#010x}"
+    for s in ("awvalid", "wvalid", "arvalid"):
+        getattr(dut, f"s_axil_{s}").value = 0
+    stats["cycles"] = cyc
+    return stats
+
+
+def _stress_addr(rng, cfg: spec.Config, pools: dict) -> int:
+    """Random byte address biased to interesting places; addr[1:0] random
+    (must be ignored)."""
+    lo = int(rng.integers(0, 4))
+    k = rng.random()
+    if k < 0.35:
+        return spec.REGS[int(rng.integers(0, len(spec.REGS)))].offset | lo
+    if k < 0.40:
+        while True:
+            a = int(rng.integers(0, spec.REG_WINDOW[1] // 4)) * 4
+            if a not in REG_BY_OFF:
+                return a | lo
+    if k < 0.45:
+        return int(rng.integers(spec.REG_WINDOW[1], spec.AMEM_BASE)) | lo
+    name = MEM_NAMES[int(rng.integers(0, 3))]
+    base, bits, depth = mem_geometry(cfg, name)
+    n = spec.slots_per_word(bits)
+    if k < 0.52:   # out of depth if there is such an address, else the window's last slot
+        last = spec.WINDOW_BYTES // (4 * n) - 1
+        word = int(rng.integers(min(depth, last), last + 1))
+    else:
+        word = int(rng.choice(pools[name]))
+    return base + (word * n + int(rng.integers(0, n))) * 4 + lo
+
+
+def _delay(rng, long_p: float) -> int:
+    k = rng.random()
+    if k < long_p:
+        return int(rng.integers(4, 24))
+    return 0 if k < 0.5 + long_p / 2 else int(rng.integers(1, 4))
+
+
+@cocotb.test()
+async def test_stress_raw(dut):
+    """Random traffic on all five channels: random AW/AR/W valid delays (AW
+    and W in either order, sometimes far apart), random BREADY/RREADY
+    backpressure, random busy phases and run ends between batches; every
+    response and read datum is checked against HostIfModel."""
+    tb = TB(dut, "stress_raw", raw=True)
+    await tb.init()
+    rng, cfg, model = tb.rng, tb.cfg, tb.model
+    n_txn = int(os.environ.get("HOSTIF_STRESS_TXNS", "150"))
+    pools = {}
+    for name in MEM_NAMES:
+        depth = mem_geometry(cfg, name)[2]
+        pools[name] = [0, 1, depth - 1, depth - 2] + [int(x) for x in rng.integers(2, depth - 2, 4)]
+        # the arrays keep what earlier tests of this simulation wrote
+        arr = {"amem": dut.amem, "wmem": dut.wmem, "imem": dut.imem}[name]
+        for wd in pools[name]:
+            model.mem[(name, wd)] = int(arr[wd].value)
+    total = {}
+    profiles = [  # (p_bready, p_rready, long-delay probability)
+        (1.0, 1.0, 0.0), (0.3, 0.3, 0.2), (0.6, 0.2, 0.1), (0.15, 0.8, 0.3), (0.5, 0.5, 0.5),
+    ]
+    busy_seq = [0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
+    for batch, busy in enumerate(busy_seq):
+        p_b, p_r, long_p = profiles[batch % len(profiles)]
+        await tb.set_busy(busy)
+        tb.set_perf([_rand32(rng) for _ in PERF_PORTS])
+        if batch % 3 == 1:
+            await tb.run_end(int(rng.choice([0, 0, 1, 5, 8])), int(rng.integers(0, 1 << 16)))
+        writes, reads = [], []
+        for _ in range(n_txn):
+            addr = _stress_addr(rng, cfg, pools)
+            r = rng.random()
+            strb = 0xF if r < 0.4 else int(rng.integers(0, 16))
+            data = _rand32(rng)
+            if rng.random() < 0.1:   # aim at the interesting registers more often
+                nm = ("CTRL", "IRQ_STATUS", "IRQ_ENABLE", "START_PC")[int(rng.integers(0, 4))]
+                addr = spec.REG[nm].offset
+            writes.append(Txn(addr, data, strb, _delay(rng, long_p), _delay(rng, long_p)))
+            reads.append(Txn(_stress_addr(rng, cfg, pools), d_a=_delay(rng, long_p)))
+        starts0 = model.starts
+        stats = await drive_raw(tb, writes, reads, p_b, p_r, max_cycles=200 * n_txn)
+        for k, v in stats.items():
+            total[k] = total.get(k, 0) + v
+        await tb.check_irq()
+        assert len(tb.start_pcs) == model.starts, f"{len(tb.start_pcs)} start pulses, model {model.starts}"
+        assert int(dut.start_pc_o.value) == model.start_pc
+        tb.check_monitors()
+        dut._log.info("batch %d busy=%d bready=%.2f rready=%.2f: %s, starts +%d", batch, busy,
+                      p_b, p_r, stats, model.starts - starts0)
+    dut._log.info("stress total (%d writes + %d reads): %s", n_txn * len(busy_seq),
+                  n_txn * len(busy_seq), total)
+    assert total["aw_first"] and total["w_first"] and total["together"], "AW/W orderings not all seen"
+    assert total["b_stall"] and total["r_stall"], "no backpressure seen"
+
+
+# --------------------------------------------------------------------------- pytest
+def hostif_parameters(config: str) -> dict:
+    c = EXTRA_CONFIGS[config] if config in EXTRA_CONFIGS else spec.CONFIGS[config]
+    return {"ROWS": c.rows, "COLS": c.cols, "ADEPTH": c.adepth, "WDEPTH": c.wdepth,
+            "IDEPTH": c.idepth, "ACC_W": c.acc_w}
+
+
+@pytest.mark.parametrize("config", [*spec.CONFIGS, *EXTRA_CONFIGS])
+def test_spw_host_if(config, tmp_path):
+    from verif.common.runner import hdl_sources, run_cocotb
+
+    run_cocotb(
+        toplevel=TOP,
+        sources=hdl_sources("spw_host_if") + [HERE / f"{TOP}.v"],
+        test_module=__name__,
+        test_dir=tmp_path,
+        parameters=hostif_parameters(config),
+        extra_env={"SPW_CONFIG": config},
+        timeout_s=900,
+    )

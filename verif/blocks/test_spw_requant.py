@@ -1,0 +1,200 @@
+"""Bench for hdl/spw_requant.v against models.reference.requantize (act mode)
+and the acc-mode nibble-plane format of models.iss / models.memory.load_acc.
+
+Every cycle carries a random drain column (random, extreme and
+"near a rounding/clip boundary" values), bias, scale, shift, mode, nibble
+plane, padding lanes and address; outputs are compared two cycles later."""
+from __future__ import annotations
+
+import os
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.triggers import FallingEdge
+
+from models.reference import requantize
+from models.spec import BIAS_MAX, BIAS_MIN, SCALE_MAX, SHIFT_MAX
+from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
+
+TOP = "spw_requant"
+
+
+def model_word(col, bias, scale, shift, acc_mode, nib, pad) -> np.ndarray:
+    v = np.asarray(col, np.int64) + int(bias)
+    if acc_mode:
+        out = ((v & 0xFFFFFFFF) >> (4 * int(nib))) & 0xF
+    else:
+        out = requantize(v, scale, shift)
+    return np.where(pad, 0, out).astype(np.int64)
+
+
+class Stim:
+    def __init__(self, rng, rows, acc_w, addr_w):
+        self.rng, self.rows, self.acc_w, self.addr_w = rng, rows, acc_w, addr_w
+        self.lo, self.hi = -(1 << (acc_w - 1)), (1 << (acc_w - 1)) - 1
+
+    def params(self):
+        r = self.rng
+        scale = int(r.choice([0, 1, SCALE_MAX, int(r.integers(0, SCALE_MAX + 1)),
+                              int(r.integers(1, 64))]))
+        shift = int(r.choice([0, SHIFT_MAX, int(r.integers(0, SHIFT_MAX + 1)), int(r.integers(0, 20))]))
+        bias = int(r.choice([BIAS_MIN, BIAS_MAX, 0, int(r.integers(BIAS_MIN, BIAS_MAX + 1))]))
+        return bias, scale, shift
+
+    def column(self, bias, scale, shift):
+        r, n = self.rng, self.rows
+        kind = int(r.integers(0, 4))
+        if kind == 0:
+            col = r.integers(self.lo, self.hi + 1, n)
+        elif kind == 1:   # extremes and tiny values
+            col = r.choice([self.lo, self.lo + 1, self.hi, self.hi - 1, 0, 1, -1], n)
+        elif kind == 2:   # small accumulators
+            col = r.integers(-300, 300, n)
+        else:             # v*scale/2^shift near the rounding and clip thresholds
+            target = r.integers(-2, 18, n) * 2 - 1          # odd halves: rounding edges
+            if scale == 0:
+                col = r.integers(self.lo, self.hi + 1, n)
+            else:
+                v = np.rint(target * (2.0 ** shift) / (2 * scale)).astype(np.int64)
+                col = v + r.integers(-2, 3, n) - bias
+        return np.clip(col, self.lo, self.hi)
+
+
+class TB:
+    def __init__(self, dut):
+        self.dut = dut
+        self.rows = int(dut.ROWS.value)
+        self.acc_w = int(dut.ACC_W.value)
+        self.addr_w = int(dut.ADDR_W.value)
+        self.pipe = [None, None]     # expected (addr, word) per stage, None = not valid
+        self.checks = 0
+
+    async def start(self):
+        d = self.dut
+        start_clock(d)
+        for s in (d.valid_i, d.col_i, d.bias_i, d.scale_i, d.shift_i, d.acc_mode_i, d.nib_i,
+                  d.pad_i, d.addr_i):
+            s.value = 0
+        await reset(d)
+        await FallingEdge(d.clk_i)
+
+    def check(self, when):
+        exp = self.pipe[1]
+        v = int(self.dut.valid_o.value)
+        if exp is None:
+            assert v == 0, f"{when}: valid_o = 1, expected none"
+            return
+        addr, word, info = exp
+        assert v == 1, f"{when}: valid_o = 0, expected a word"
+        got_addr = self.dut.addr_o.value.to_unsigned()
+        assert got_addr == addr, f"{when}: addr_o {got_addr} != {addr}"
+        got = unpack_lanes(self.dut.word_o.value.to_unsigned(), self.rows, 4)
+        if not np.array_equal(got, word):
+            bad = np.nonzero(got != word)[0]
+            col, bias, scale, shift, acc, nib, pad = info
+            raise AssertionError(
+                f"{when}: lanes {bad.tolist()}: rtl {got[bad].tolist()} != model {word[bad].tolist()} "
+                f"(col {col[bad].tolist()} bias {bias} scale {scale} shift {shift} acc {acc} "
+                f"nib {nib} pad {pad[bad].astype(int).tolist()})")
+        self.checks += 1
+
+    async def cycle(self, valid, col=None, bias=0, scale=0, shift=0, acc=0, nib=0, pad=None, addr=0):
+        d = self.dut
+        d.valid_i.value = int(valid)
+        if valid:
+            d.col_i.value = pack_lanes(col, self.acc_w)
+            d.bias_i.value = bias & 0x7FFF
+            d.scale_i.value = scale
+            d.shift_i.value = shift
+            d.acc_mode_i.value = int(acc)
+            d.nib_i.value = int(nib)
+            d.pad_i.value = pack_lanes(pad.astype(int), 1)
+            d.addr_i.value = addr
+            exp = (addr, model_word(col, bias, scale, shift, acc, nib, pad),
+                   (np.asarray(col), bias, scale, shift, acc, nib, pad))
+        else:
+            exp = None
+        await FallingEdge(d.clk_i)
+        self.pipe = [exp, self.pipe[0]]
+
+
+async def run_random(tb: TB, rng, n: int, acc_p: float):
+    st = Stim(rng, tb.rows, tb.acc_w, tb.addr_w)
+    for i in range(n):
+        valid = rng.random() < 0.85
+        if valid:
+            bias, scale, shift = st.params()
+            col = st.column(bias, scale, shift)
+            pad = rng.random(tb.rows) < (0.3 if rng.random() < 0.2 else 0.0)
+            await tb.cycle(True, col, bias, scale, shift, rng.random() < acc_p,
+                           int(rng.integers(0, 8)), pad, int(rng.integers(0, 1 << tb.addr_w)))
+        else:
+            await tb.cycle(False)
+        tb.check(f"cycle {i}")
+    for _ in range(2):
+        await tb.cycle(False)
+        tb.check("flush")
+    tb.dut._log.info("%d cycles, %d words checked", n, tb.checks)
+
+
+@cocotb.test()
+async def test_act_mode(dut):
+    """Requantization: random, extreme and boundary values (acc mode rare)."""
+    tb = TB(dut)
+    await tb.start()
+    tb.check("after reset")
+    await run_random(tb, make_rng(dut, "act"), int(os.environ.get("REQ_CYCLES", "800")), 0.1)
+
+
+@cocotb.test()
+async def test_acc_mode(dut):
+    """Nibble planes of the int32 value, all planes, mixed with act words."""
+    tb = TB(dut)
+    await tb.start()
+    await run_random(tb, make_rng(dut, "acc"), int(os.environ.get("REQ_CYCLES", "800")) // 2, 0.8)
+
+
+@cocotb.test()
+async def test_corners(dut):
+    """Fixed corners: v = +-2^(ACC_W-1) region with scale 0 / 65535 and shift
+    0 / 31, all eight nibble planes of extreme values, all-padding words."""
+    tb = TB(dut)
+    await tb.start()
+    lo, hi = -(1 << (tb.acc_w - 1)), (1 << (tb.acc_w - 1)) - 1
+    vals = [lo, lo + 1, -1, 0, 1, hi - 1, hi]
+    col = np.array([vals[i % len(vals)] for i in range(tb.rows)])
+    nopad = np.zeros(tb.rows, bool)
+    n = 0
+    for bias in (BIAS_MIN, -1, 0, 1, BIAS_MAX):
+        for scale in (0, 1, 2, SCALE_MAX):
+            for shift in (0, 1, 4, 15, 30, SHIFT_MAX):
+                await tb.cycle(True, col, bias, scale, shift, 0, 0, nopad, n % (1 << tb.addr_w))
+                tb.check(f"act corner bias={bias} scale={scale} shift={shift}")
+                n += 1
+        for nib in range(8):
+            await tb.cycle(True, col, bias, 0, 0, 1, nib, nopad, n % (1 << tb.addr_w))
+            tb.check(f"acc corner bias={bias} nib={nib}")
+            n += 1
+    await tb.cycle(True, col, 5, 3, 0, 0, 0, np.ones(tb.rows, bool), 1)
+    await tb.cycle(True, col, 5, 3, 0, 1, 7, np.ones(tb.rows, bool), 2)
+    for _ in range(3):
+        tb.check("all padding")
+        await tb.cycle(False)
+
+
+# --------------------------------------------------------------------------- pytest
+@pytest.mark.parametrize("config", ["small", "chip"])
+def test_spw_requant(config):
+    from models.spec import CONFIGS
+    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+
+    cfg = CONFIGS[config]
+    run_cocotb(
+        toplevel=TOP,
+        sources=hdl_sources(TOP),
+        test_module=__name__,
+        test_dir=run_dir(),
+        parameters={"ROWS": cfg.rows, "ACC_W": cfg.acc_w, "ADDR_W": (cfg.adepth - 1).bit_length()},
+        extra_env={"REQ_CYCLES": 800 if cfg.rows <= 8 else 400},
+    )

