@@ -5,15 +5,22 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 BUILD   := build
-# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k iss -x"
+# pytest-xdist workers for the regression (2 cores on CI)
+JOBS    ?= 2
+# random layers for `make soak`
+N       ?= 1000
+SEED    ?= 1
+CONFIG  ?= small
+# extra pytest arguments, e.g. make test PYTEST_ARGS="-k iss -x"
 PYTEST_ARGS ?=
+export SIM
 
 .DEFAULT_GOAL := test
-.PHONY: help setup iverilog test test-models demo clean
+.PHONY: help setup iverilog test test-models test-verilator-subset ci lint synth soak bench demo clean
 
 help: ## list targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
-	@echo "  variables: SIM=icarus|verilator  PYTEST_ARGS=..."
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@echo "  variables: SIM=icarus|verilator  JOBS=$(JOBS)  N=$(N) SEED=$(SEED) CONFIG=$(CONFIG)  WAVES=1  PYTEST_ARGS=..."
 
 setup: $(STAMP) iverilog ## create .venv with pinned requirements; install Icarus if missing
 
@@ -26,16 +33,35 @@ $(STAMP): requirements.txt
 iverilog:
 	@command -v iverilog >/dev/null 2>&1 || scripts/apt-install.sh iverilog
 
-test: setup ## the default regression (model tests; RTL benches join as they land)
+test: setup ## default regression on $(SIM): models, block benches, system benches (small + chip), coverage
 	@mkdir -p $(BUILD)
-	$(PY) -m pytest $(PYTEST_ARGS) --junitxml=$(BUILD)/junit.xml
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-$(SIM).xml
+	$(PY) scripts/coverage_check.py
 
 test-models: setup ## golden-model, compiler and ISS tests only
 	$(PY) -m pytest models/tests $(PYTEST_ARGS)
 
-demo: setup ## main job: random layer cases through the golden model with a report
+test-verilator-subset: setup ## the Verilator part of CI: system benches, both configs
+	@mkdir -p $(BUILD)
+	SIM=verilator $(PY) -m pytest -n $(JOBS) verif/system $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-verilator-subset.xml
+
+ci: test test-verilator-subset ## what .ci/run runs
+
+lint: setup ## Verilator --lint-only -Wall and iverilog -g2005 on every hdl/*.v
+	scripts/lint.sh
+
+synth: setup ## yosys synthesis of the chip top: no latches, no loops; cell counts -> docs/synthesis.md
+	scripts/synth.sh all
+
+soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED; not in CI)
+	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM)
+
+bench: setup ## performance benchmark on the RTL -> docs/performance.md and plots
+	$(PY) -m bench.perf
+
+demo: setup ## main job: a layer program through the RTL with a report
 	$(PY) -m models gen --seed 1 --config small --k 3 --out $(BUILD)/demo_case.npz
-	$(PY) -m models run $(BUILD)/demo_case.npz --backend golden --config small --out $(BUILD)/demo_out.npz
+	$(PY) -m models run $(BUILD)/demo_case.npz --backend rtl --sim verilator --config small --out $(BUILD)/demo_out.npz
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .hypothesis

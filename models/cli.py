@@ -1,6 +1,6 @@
 """Command line: python -m models {run,gen,compile} ...
 
-    run CASE.npz --backend golden [--config small|chip] --out OUT.npz
+    run CASE.npz --backend golden|rtl [--sim icarus|verilator] [--config small|chip] --out OUT.npz
     gen --seed N --out CASE.npz [--config ...] [--kind ...] [--k 1|3] [--mode act|acc]
     compile CASE.npz [--config ...] --out-dir DIR     (hex images + listing)
 
@@ -15,12 +15,45 @@ from pathlib import Path
 import numpy as np
 
 from . import case as casemod
-from . import isa
+from . import isa, iss
 from .compiler import CompileError, compile_layer, dense_macs, useful_macs
 from .memory import nibbles_to_ints, write_hex
 from .spec import ACT_BITS, CONFIGS, INSTR_BITS, W_BITS, get_config
 
-BACKENDS = ("golden",)
+BACKENDS = ("golden", "rtl")
+COUNTERS = ("cycles", "mac_busy", "skipped", "stall")
+
+
+def run_rtl(case: casemod.Case, cfg, sim: str, golden: dict) -> dict:
+    """Run the compiled case on the RTL simulation and compare everything
+    with the golden run: y, every AMem word, error status and counters."""
+    from verif.rtl_run import amem_from_dump, full_image_run, run_on_rtl  # needs cocotb
+
+    prog = golden["program"]
+    mem = prog.memories({"x": case.x})
+    exp = mem.copy()
+    iss.run(exp, prog.start_pc)
+    [r], wall = run_on_rtl(cfg, [full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))], sim)
+    amem = amem_from_dump(cfg, r)
+    y = prog.read(amem, "y")
+    o = r["outcome"]
+    problems = []
+    if o["err"]:
+        problems.append(f"RTL stopped with error code {o['err']} at PC {o['err_pc']}")
+    for k in COUNTERS:
+        if o[k] != golden[k]:
+            problems.append(f"{k}: rtl {o[k]} golden {golden[k]}")
+    bad = np.argwhere(y != golden["y"])
+    for co, yy, xx in bad[:10]:
+        problems.append(f"y[{co},{yy},{xx}]: rtl {y[co, yy, xx]} golden {golden['y'][co, yy, xx]}")
+    if len(bad) > 10:
+        problems.append(f"... {len(bad)} outputs differ")
+    outside = int((amem != exp.amem).any(axis=1).sum())
+    if outside and not len(bad):
+        problems.append(f"{outside} AMem words outside y differ from the golden image")
+    if problems:
+        raise RuntimeError("RTL differs from the golden model: " + "; ".join(problems))
+    return {"y": y, **{k: o[k] for k in COUNTERS}, "program": prog, "wall_s": wall}
 
 
 def _report(case: casemod.Case, cfg, out: dict) -> str:
@@ -45,8 +78,17 @@ def cmd_run(a) -> int:
     cfg = get_config(a.config)
     case = casemod.load(a.case)
     out = casemod.run_golden(case, cfg)
-    np.savez(a.out, y=out["y"], **{k: np.int64(out[k]) for k in ("cycles", "mac_busy", "skipped", "stall")})
+    if a.backend == "rtl":
+        try:
+            out = run_rtl(case, cfg, a.sim, out)
+        except (RuntimeError, AssertionError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+    np.savez(a.out, y=out["y"], **{k: np.int64(out[k]) for k in COUNTERS})
     print(_report(case, cfg, out))
+    if a.backend == "rtl":
+        print(f"rtl ({a.sim}): y, cycles and counters equal the golden model "
+              f"({out['wall_s']:.1f} s simulation)")
     print(f"wrote {a.out}")
     return 0
 
@@ -89,6 +131,8 @@ def main(argv=None) -> int:
     r = sub.add_parser("run", help="run a layer case and write y, cycles and counters")
     r.add_argument("case")
     r.add_argument("--backend", choices=BACKENDS, default="golden")
+    r.add_argument("--sim", choices=("icarus", "verilator"), default="icarus",
+                   help="simulator for --backend rtl")
     r.add_argument("--config", choices=sorted(CONFIGS), default="small")
     r.add_argument("--out", required=True)
     r.set_defaults(fn=cmd_run)

@@ -245,6 +245,9 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
             co_hi = min(co_lo + cols, cout)
             steps = valid_steps(wt, co_lo, co_hi)
             wbase = sum(len(x) for x in wwords)
+            if wbase + len(steps) > cfg.wdepth:   # before encoding: WBASE has 16 bits
+                raise CompileError(f"WMem: {pre}{wbase + len(steps)} valid weight words exceed "
+                                   f"the WMem depth {cfg.wdepth}")
             imem.append(isa.encode(Op.GROUP, OADDR=out.channel_addr(co_lo), NCOLS=co_hi - co_lo,
                                    WBASE=wbase, NSTEPS=len(steps)))
             if has_bias:

@@ -3,7 +3,7 @@
     python -m models.perf_model            # markdown tables for docs/architecture.md
 
 The closed form below holds for a dense point-wise layer in act mode whose
-tiles are at least as long as the drain (Cin + 1 >= COLS, so no drain stall);
+tiles are at least as long as the drain (Cin >= COLS, so no drain stall);
 the ISS (the general model) is checked against it in models/tests.
 """
 from __future__ import annotations
@@ -27,7 +27,9 @@ def dense_pw_cycles(cfg: Config, cin: int, cout: int, h: int, w: int, bias: bool
     drain of its ncols words ends with a write in that + ncols + REQ_LAT; the
     sequencer sees the pipeline empty the cycle after and busy ends after
     that cycle."""
-    assert cin + 1 >= cfg.cols, "closed form assumes no drain stall"
+    if cin < cfg.cols:
+        raise ValueError(f"Cin={cin} < COLS={cfg.cols}: tiles shorter than their drain stall, "
+                         "the closed form does not apply (use the ISS)")
     groups = -(-cout // cfg.cols)
     tiles = num_tiles(h, w, cfg.rows)
     ncols_last = cout - (groups - 1) * cfg.cols

@@ -236,10 +236,12 @@ def check_allocation(prog, inputs, layers):
 
 
 @settings(max_examples=150)
-@given(st.integers(0, 2 ** 32 - 1), st.integers(2, 5), st.booleans())
-def test_network_concat_residual_equals_chained_reference(seed, n, reuse):
+@given(st.integers(0, 2 ** 32 - 1), st.integers(2, 5), st.booleans(), st.booleans())
+def test_network_concat_residual_equals_chained_reference(seed, n, reuse, keep_all):
     h, w, inputs, layers, ref = random_network(seed, SMALL, n)
-    prog = compile_network(SMALL, h, w, inputs, layers, reuse=reuse)
+    # keep_all: every layer's tensor is an output, including ones later layers read.
+    outputs = [ld.name for ld in layers] if keep_all else None
+    prog = compile_network(SMALL, h, w, inputs, layers, outputs=outputs, reuse=reuse)
     check_allocation(prog, inputs, layers)
     if not reuse:
         spans = sorted(ranges(prog, t) for t in prog.tensors)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from models import case as casemod
 from models import iss, reference
-from models.compiler import compile_network
+from models.compiler import compile_layer, compile_network
 from models.memory import num_tiles
 from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
 
@@ -228,14 +228,21 @@ def test_drain_stall_when_tiles_shorter_than_drain(cfg, cin_minus):
 @pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
 @pytest.mark.parametrize("cin_off", [-1, 0, 3])
 def test_perf_model_dense_pw_cycles_matches_iss(cfg, cin_off):
-    """models.perf_model.dense_pw_cycles claims validity for Cin + 1 >= COLS."""
+    """models.perf_model.dense_pw_cycles holds for Cin >= COLS and refuses
+    shorter tiles, where the drain stalls (Cin = COLS-1 stalls once per tile)."""
     from models import perf_model
     cin, cout, h, w = cfg.cols + cin_off, 2 * cfg.cols, 2, cfg.rows    # exactly 2 tiles
     rng = np.random.default_rng(0)
     x = rng.integers(0, 16, size=(cin, h, w))
     wt = rng.choice(NONZERO_W, size=(cout, cin, 1, 1))
     _, _, res = run_layer(cfg, x, wt, None, 1, 6, "act")
-    assert perf_model.dense_pw_cycles(cfg, cin, cout, h, w) == res.cycles, (res.cycles, res.stall)
+    if cin_off < 0:
+        assert res.stall > 0
+        with pytest.raises(ValueError, match="closed form does not apply"):
+            perf_model.dense_pw_cycles(cfg, cin, cout, h, w)
+    else:
+        assert res.stall == 0
+        assert perf_model.dense_pw_cycles(cfg, cin, cout, h, w) == res.cycles, (res.cycles, res.stall)
 
 
 @settings(max_examples=30)
@@ -267,3 +274,29 @@ def test_layer_barrier_counts_as_stall():
     assert res.layers[0].end == 17 and res.layers[1].start == 18
     assert res.layers[1].end == 34
     assert (res.stall, res.cycles) == (13, 36)
+
+
+@settings(max_examples=60)
+@given(layer_case(SMALL))
+def test_padding_lanes_dont_care_in_and_zero_out(c):
+    """Input padding lanes (p >= H*W in the last word) are don't-care; output
+    padding lanes are written as 0 (act and acc)."""
+    cfg, x, w, bias, scale, shift, mode, desc = c
+    prog = compile_layer(cfg, x.shape, w, bias, scale, shift, mode)
+    mem = prog.memories({"x": x})
+    h, wd = x.shape[1:]
+    t = num_tiles(h, wd, cfg.rows)
+    npad = t * cfg.rows - h * wd
+    xi, yi = prog.tensors["x"], prog.tensors["y"]
+    rng = np.random.default_rng(len(desc))
+    for ci in range(x.shape[0]):
+        if npad:
+            mem.amem[xi.channel_addr(ci) + t - 1, cfg.rows - npad:] = rng.integers(1, 16, size=npad)
+    mem.amem[yi.base:yi.base + yi.channels * yi.stride] = 5        # stale output words
+    res = iss.run(mem)
+    assert res.err == Err.NONE
+    assert np.array_equal(prog.read(mem.amem, "y"), reference.layer(x, w, bias, scale, shift, mode)), desc
+    wpt = 8 if mode == "acc" else 1
+    for co in range(w.shape[0]):
+        last = mem.amem[yi.channel_addr(co) + (t - 1) * wpt: yi.channel_addr(co) + t * wpt]
+        assert not last[:, cfg.rows - npad:].any() if npad else True, desc

@@ -228,5 +228,5 @@ def test_spw_aligner(config):
         test_module=__name__,
         test_dir=run_dir(),
         parameters={"ROWS": cfg.rows},
-        extra_env={"ALIGN_CYCLES": cycles, "AMEM_WORDS": cfg.adepth},
+        extra_env={"ALIGN_CYCLES": os.environ.get("ALIGN_CYCLES", cycles), "AMEM_WORDS": cfg.adepth},
     )

@@ -181,5 +181,5 @@ def test_spw_lane_tracker(config):
         test_module=__name__,
         test_dir=run_dir(),
         parameters={"ROWS": cfg.rows, "DIM_W": 10},
-        extra_env={"TRACK_CYCLES": 1500 if cfg.rows <= 8 else 800},
+        extra_env={"TRACK_CYCLES": os.environ.get("TRACK_CYCLES", 1500 if cfg.rows <= 8 else 800)},
     )

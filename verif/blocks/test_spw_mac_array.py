@@ -187,8 +187,9 @@ def test_spw_mac_array(config):
     slow = sim == "icarus" and cfg.rows * cfg.cols > 256
     # Icarus runs ~350 cycles/s at 32x32: keep the chip run short there.
     # The long tile of the small config covers its whole bound (wdepth steps).
-    env = {"MAC_CYCLES": 150 if slow else 1500,
-           "MAC_LONG_STEPS": 60 if slow else (cfg.wdepth if cfg.rows * cfg.cols <= 64 else 2000)}
+    env = {"MAC_CYCLES": 300 if slow else 1500,
+           "MAC_LONG_STEPS": 150 if slow else (cfg.wdepth if cfg.rows * cfg.cols <= 64 else 2000)}
+    env = {k: os.environ.get(k, v) for k, v in env.items()}   # soak knobs win
     run_cocotb(
         toplevel=TOP,
         sources=hdl_sources(TOP),

@@ -196,5 +196,5 @@ def test_spw_requant(config):
         test_module=__name__,
         test_dir=run_dir(),
         parameters={"ROWS": cfg.rows, "ACC_W": cfg.acc_w, "ADDR_W": (cfg.adepth - 1).bit_length()},
-        extra_env={"REQ_CYCLES": 800 if cfg.rows <= 8 else 400},
+        extra_env={"REQ_CYCLES": os.environ.get("REQ_CYCLES", 800 if cfg.rows <= 8 else 400)},
     )

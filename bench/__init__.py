@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (python -m bench.perf) writes docs/performance.md."""
