@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 export SIM
 
 .DEFAULT_GOAL := test
-.PHONY: help setup iverilog test test-models test-verilator-subset ci lint synth soak bench demo clean
+.PHONY: help setup iverilog test test-models test-verilator-subset ci lint synth soak bench demo train clean
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -59,9 +59,14 @@ soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED
 bench: setup ## performance benchmark on the RTL -> docs/performance.md and plots
 	$(PY) -m bench.perf
 
-demo: setup ## main job: a layer program through the RTL with a report
-	$(PY) -m models gen --seed 1 --config small --k 3 --out $(BUILD)/demo_case.npz
-	$(PY) -m models run $(BUILD)/demo_case.npz --backend rtl --sim verilator --config small --out $(BUILD)/demo_out.npz
+# Verilator by default: the 450 test images are ~2.3 M cycles, seconds on
+# Verilator, ~13 minutes on Icarus (docs/performance.md, P4).
+DEMO_SIM ?= verilator
+demo: setup ## main job: the sparse INT4 digits model through the RTL, checked, with a report
+	$(PY) -m verif.demo --sim $(DEMO_SIM)
+
+train: setup ## re-train the digits models (FP, gradual pruning, INT4 DQ) -> models/trained/
+	$(PY) -m models.nn train
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .hypothesis

@@ -72,7 +72,7 @@ print(c.rows, c.cols, c.adepth, c.wdepth, c.idepth, c.acc_w)") || {
     echo "synth $cfg: yosys exit $rc after $((t1 - t0)) s"
     if [ $rc -ne 0 ]; then
         echo "FAIL synth $cfg: yosys stopped; its errors and check findings:" >&2
-        grep -E -A12 "^ERROR|found logic loop|[Cc]onflicting driver|without driver|[Ll]atch inferred" \
+        grep -E -A8 "^ERROR|^Latch inferred|^Warning: (found logic loop|multiple conflicting driver|.*has no driver)" \
             "$out/yosys.log" | head -n 80 >&2 || true
         return 1
     fi
@@ -94,7 +94,8 @@ def fail(msg):
 
 # ---- checks on the log (yosys already asserted most of these) ----
 latch_msgs = re.findall(r"^Latch inferred for signal.*$", log, re.M)
-drv_msgs = re.findall(r"^Warning: .*(?:conflicting driver|without driver|undriven).*$", log, re.M | re.I)
+drv_msgs = sorted(set(re.findall(r"^Warning: .*(?:conflicting driver|no driver|without driver|undriven).*$",
+                                  log, re.M | re.I)))
 loop_msgs = re.findall(r"^Warning: found logic loop.*$", log, re.M)
 if latch_msgs:
     fail("latches inferred:\n  " + "\n  ".join(latch_msgs))
@@ -111,6 +112,9 @@ if not checks or any(checks):
     fail(f"check reported problems: {checks}")
 warnings = sorted(set(re.findall(r"^Warning: (.*)$", log, re.M)))
 version = re.search(r"Yosys \d[^\n]*", log).group(0).strip()
+cpu = re.findall(r"^End of script\..*CPU: user ([0-9.]+)s system ([0-9.]+)s, MEM: ([0-9.]+) MB peak", log, re.M)
+cpu_s, mem_mb = (float(cpu[-1][0]) + float(cpu[-1][1]), float(cpu[-1][2])) if cpu else (float("nan"), float("nan"))
+spent = re.findall(r"^Time spent: (.*)$", log, re.M)
 
 # ---- gate equivalents ----
 # Relative areas of the X1 cells of the open NanGate 45 nm library, NAND2 = 1.
@@ -145,8 +149,13 @@ def is_macro(t):
     return base(t).startswith("spw_sram_")
 
 def load(path):
-    # yosys 0.23 `stat -json` output is clean only without -top
-    return json.load(open(path))["modules"]
+    # yosys 0.23 `stat -json` prints the hierarchy tree's deeper lines into
+    # the JSON when the design has a top module: keep only JSON lines
+    text = "".join(l for l in open(path) if l.strip()[:1] in ('"', "{", "}", "[", "]", ""))
+    mods = json.loads(text)["modules"]
+    # module names carry RTLIL's leading backslash, cell types may not
+    return {k.lstrip("\\"): {**v, "num_cells_by_type": {t.lstrip("\\"): c for t, c in v["num_cells_by_type"].items()}}
+            for k, v in mods.items()}
 
 def tally(types):
     r = {"gates": 0, "ffs": 0, "latches": 0, "macros": 0, "ge": 0.0, "other": {}}
@@ -219,7 +228,8 @@ A(f"## Config `{cfg}`")
 A("")
 A(f"Produced by `scripts/synth.sh {os.environ['SYN_ARG']}` on "
   f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, {version}, RTL at {src}.  "
-  f"Yosys wall time: {wall} s (shared 2-core machine).")
+  f"Yosys run time: {wall} s wall, {cpu_s:.0f} s CPU, {mem_mb:.0f} MB peak (one thread on a shared 2-core machine; "
+  f"top passes: {spent[-1] if spent else '?'}).")
 A("")
 A(f"Parameters (models/spec.py): ROWS={rows} COLS={cols} ADEPTH={adepth} WDEPTH={wdepth} "
   f"IDEPTH={idepth} ACC_W={acc_w}.")
@@ -243,8 +253,12 @@ A("Cell types (flat):")
 A("")
 A("| type | count |")
 A("| --- | ---: |")
-for t in sorted(flat_types, key=lambda t: (is_macro(t), -flat_types[t], t)):
-    A(f"| `{base(t) if is_macro(t) else t}` | {n(flat_types[t])} |")
+shown = {}
+for t, k in flat_types.items():
+    key = f"{base(t)} (SRAM blackbox)" if is_macro(t) else f"`{t}`"
+    shown[key] = shown.get(key, 0) + k
+for t in sorted(shown, key=lambda t: ("blackbox" in t, -shown[t], t)):
+    A(f"| {t} | {n(shown[t])} |")
 A("")
 A("Per module (hierarchical synthesis, before flattening; a module's cells exclude its submodules):")
 A("")
@@ -261,7 +275,9 @@ A("The flat total is smaller than the hierarchical one by what flattening lets `
   "remove across module boundaries (constant and unused ports, merged duplicates).")
 A("")
 if warnings:
-    A("Yosys warnings (none is a latch, loop or driver problem; those fail the script):")
+    A("Yosys warnings (none is a latch, loop or driver problem; those fail the script).  "
+      "\"Replacing memory ... with list of registers\" is the frontend's mem2reg turning an RTL "
+      "array that is reset or indexed in a loop into plain registers, which is what those arrays are:")
     A("")
     for w in warnings:
         A(f"- {w}")

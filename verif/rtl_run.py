@@ -70,8 +70,10 @@ def run_on_rtl(cfg: spec.Config, runs: list[Run], sim: str = "icarus", progress:
     try:
         run_cocotb(toplevel="spw_top", sources=hdl_sources(*SOURCES),
                    test_module="verif.system.run_program", test_dir=wd, parameters=params, sim=sim,
+                   vpi_public=Path(__file__).resolve().parent / "common" / "spw_top_public.vlt",
                    extra_env={"SPW_CONFIG": cfg.name, "SPW_JOB": str(job), "SPW_RESULT": str(res),
-                              "COCOTB_LOG_LEVEL": "INFO" if verbose else "WARNING"})
+                              "COCOTB_LOG_LEVEL": "INFO" if verbose else "WARNING",
+                              "GPI_LOG_LEVEL": "INFO" if verbose else "WARNING"})
         with open(res, "rb") as f:
             out = pickle.load(f)
     finally:

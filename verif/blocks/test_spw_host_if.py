@@ -2,9 +2,12 @@
 
 The DUT sits in verif/blocks/tb_spw_host_if.v, which closes the memory port
 with behavioural AMem/WMem/IMem and counts memory requests.  ``HostIfModel``
-is the Python model of the register/memory space built from models/spec.py;
-the directed tests use ``verif.common.host.HostBus`` (cocotb-bus), the stress
-test a raw five-channel driver with random valid delays and B/R backpressure.
+(verif/common/axil_stress.py) is the Python model of the register/memory
+space built from models/spec.py; the directed tests use
+``verif.common.host.HostBus`` (cocotb-bus), the stress test the raw
+five-channel driver of verif/common/axil_stress.py with random valid delays
+and B/R backpressure.  Every test exports the functional coverage
+(verif/common/coverage.py) to <test_dir>/coverage.yml.
 
 Run:  .venv/bin/pytest verif/blocks/test_spw_host_if.py   (SIM=verilator, SEED=n)
 Knobs: HOSTIF_STRESS_TXNS = transactions per stress batch (default 150);
@@ -13,8 +16,6 @@ HOSTIF_DEBUG=1 logs every stress cycle and response.
 from __future__ import annotations
 
 import os
-from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 import cocotb
@@ -23,128 +24,29 @@ import pytest
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from models import spec
+from verif.common import coverage as cov
 from verif.common import make_rng, reset, start_clock
+from verif.common.axil_stress import (  # noqa: F401
+    MEM_NAMES,
+    REG_BY_OFF,
+    RW_MASK,
+    HostIfModel,
+    Txn,
+    strb_mask,
+)
+from verif.common.axil_stress import drive_raw as _drive_raw
+from verif.common.axil_stress import random_delay as _delay
+from verif.common.axil_stress import stress_addr as _stress_addr
 from verif.common.host import DECERR, OKAY, SLVERR, HostBus, mem_geometry
 
 TOP = "tb_spw_host_if"
 HERE = Path(__file__).resolve().parent
-MEM_NAMES = ("amem", "wmem", "imem")
-REG_BY_OFF = {r.offset: r for r in spec.REGS}
 PERF_REGS = ("PERF_CYCLES", "PERF_MAC_BUSY", "PERF_SKIPPED", "PERF_STALL")
 PERF_PORTS = ("perf_cycles_i", "perf_mac_busy_i", "perf_skipped_i", "perf_stall_i")
 # Bench-only geometry besides spec.CONFIGS: a 2-slot AMem and depths
 # that are not powers of two, so out-of-depth words exist in every window.
 EXTRA_CONFIGS = {"odd": spec.Config("odd", rows=16, cols=8, adepth=1000, wdepth=998, idepth=30)}
-# writable bits of the RW registers (the rest read 0)
 DEBUG = bool(int(os.environ.get("HOSTIF_DEBUG", "0")))
-RW_MASK = {"IRQ_ENABLE": spec.IRQ_DONE | spec.IRQ_ERROR, "START_PC": 0xFFFF}
-
-
-def strb_mask(strb: int) -> int:
-    return sum(0xFF << (8 * b) for b in range(4) if strb >> b & 1)
-
-
-# --------------------------------------------------------------------------- model
-class HostIfModel:
-    """Register and memory space as the host sees it (spec.REGS + windows)."""
-
-    def __init__(self, cfg: spec.Config):
-        self.cfg = cfg
-        self.busy = 0
-        self.perf = [0, 0, 0, 0]
-        self.done = self.error = 0
-        self.err_code = self.err_pc = 0
-        self.irq_en = self.irq_st = 0
-        self.start_pc = 0
-        self.starts = 0
-        self.mem: dict[tuple[str, int], int] = {}
-
-    @property
-    def irq(self) -> int:
-        return int(bool(self.irq_st & self.irq_en))
-
-    def decode(self, addr: int):
-        """('reg', Reg) | ('mem', name, word, slot) | None (DECERR)."""
-        addr &= (1 << spec.AXI_ADDR_BITS) - 1
-        win = addr // spec.WINDOW_BYTES
-        if win == 0:
-            if addr < spec.REG_WINDOW[1] and (addr & ~3) in REG_BY_OFF:
-                return ("reg", REG_BY_OFF[addr & ~3])
-            return None
-        name = MEM_NAMES[win - 1]
-        _, bits, depth = mem_geometry(self.cfg, name)
-        n = spec.slots_per_word(bits)
-        idx = (addr % spec.WINDOW_BYTES) >> 2
-        word, slot = divmod(idx, n)
-        return None if word >= depth else ("mem", name, word, slot)
-
-    def reg_value(self, name: str) -> int:
-        c = self.cfg
-        return {
-            "ID": spec.ID_VALUE, "VERSION": spec.VERSION_VALUE,
-            "CONFIG": c.rows | c.cols << 8 | c.acc_w << 16,
-            "ADEPTH": c.adepth, "WDEPTH": c.wdepth, "IDEPTH": c.idepth,
-            "CTRL": 0,
-            "STATUS": (spec.STATUS_BUSY if self.busy else 0) | (spec.STATUS_DONE if self.done else 0)
-                      | (spec.STATUS_ERROR if self.error else 0),
-            "ERR_CODE": self.err_code, "ERR_PC": self.err_pc,
-            "IRQ_ENABLE": self.irq_en, "IRQ_STATUS": self.irq_st, "START_PC": self.start_pc,
-            **{r: self.perf[i] for i, r in enumerate(PERF_REGS)},
-        }[name]
-
-    def slot_value(self, name: str, word: int, slot: int) -> int:
-        return self.mem.get((name, word), 0) >> (32 * slot) & 0xFFFFFFFF
-
-    def read(self, addr: int) -> tuple[int | None, int]:
-        """(expected data or None if unspecified, RRESP)."""
-        d = self.decode(addr)
-        if d is None:
-            return None, DECERR
-        if d[0] == "reg":
-            return self.reg_value(d[1].name), OKAY
-        if self.busy:
-            return None, SLVERR
-        return self.slot_value(*d[1:]), OKAY
-
-    def write(self, addr: int, data: int, strb: int) -> int:
-        d = self.decode(addr)
-        if d is None:
-            return DECERR
-        m = strb_mask(strb)
-        if d[0] == "mem":
-            if self.busy:
-                return SLVERR
-            _, name, word, slot = d
-            sm = m << (32 * slot)
-            old = self.mem.get((name, word), 0)
-            self.mem[(name, word)] = (old & ~sm) | ((data << (32 * slot)) & sm)
-            return OKAY
-        reg = d[1]
-        ones = data & m
-        if reg.access == "RO":
-            return SLVERR
-        if reg.name == "CTRL":
-            if ones & 1:
-                if self.busy:
-                    return SLVERR
-                self.starts += 1
-                self.done = self.error = 0
-                self.err_code = 0
-        elif reg.name == "IRQ_STATUS":
-            self.irq_st &= ~ones
-        else:  # RW
-            mask = RW_MASK[reg.name]
-            old = getattr(self, {"IRQ_ENABLE": "irq_en", "START_PC": "start_pc"}[reg.name])
-            new = ((old & ~m) | ones) & mask
-            setattr(self, {"IRQ_ENABLE": "irq_en", "START_PC": "start_pc"}[reg.name], new)
-        return OKAY
-
-    def run_end(self, err_code: int, err_pc: int) -> None:
-        self.done = 1
-        self.error = int(err_code != 0)
-        self.err_code = err_code
-        self.err_pc = err_pc
-        self.irq_st |= spec.IRQ_DONE | (spec.IRQ_ERROR if err_code else 0)
 
 
 # --------------------------------------------------------------------------- bench
@@ -260,6 +162,7 @@ def _rand_bits(rng, bits: int) -> int:
 
 # --------------------------------------------------------------------------- directed tests
 @cocotb.test()
+@cov.exported
 async def test_reset_values(dut):
     """Every register reads its reset value; PERF_* read the live inputs as-is."""
     tb = TB(dut, "reset_values")
@@ -285,6 +188,7 @@ async def test_reset_values(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_ro_writes_slverr(dut):
     """A write to any RO register gets SLVERR and changes nothing (also with
     non-reset state: after an error run, with busy_i high)."""
@@ -309,6 +213,7 @@ async def test_ro_writes_slverr(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_rw_wstrb(dut):
     """RW registers honour WSTRB per byte lane; unused bits read 0; start_pc_o
     follows START_PC."""
@@ -335,6 +240,7 @@ async def test_rw_wstrb(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_ctrl_start(dut):
     """CTRL.START: W1S, reads 0, honours WSTRB, one start_o pulse carrying
     START_PC, clears STATUS.DONE/ERROR and ERR_CODE but not ERR_PC or
@@ -373,6 +279,7 @@ async def test_ctrl_start(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_done_irq(dut):
     """done_i latches STATUS/ERR_CODE/ERR_PC and IRQ_STATUS, with and without
     error; IRQ_STATUS is W1C with strobes; irq_o = |(IRQ_STATUS & IRQ_ENABLE)."""
@@ -419,6 +326,7 @@ async def test_done_irq(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_decerr(dut):
     """DECERR: every unmapped register offset, the gap between the register
     window and AMem, and the first out-of-depth word of each window (when
@@ -459,6 +367,7 @@ async def test_decerr(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_mem_windows(dut):
     """Whole-word writes and readback in all three windows (first, last and
     random words), slot placement checked in the bench's arrays, partial
@@ -516,6 +425,7 @@ async def test_mem_windows(dut):
 
 
 @cocotb.test()
+@cov.exported
 async def test_concurrent_host(dut):
     """Reads and writes issued together through HostBus are serialized
     correctly (the memory port is shared)."""
@@ -543,160 +453,28 @@ async def test_concurrent_host(dut):
 
 
 # --------------------------------------------------------------------------- stress
-@dataclass
-class Txn:
-    addr: int
-    data: int = 0
-    strb: int = 0
-    d_a: int = 0   # idle cycles before AW (or AR) valid
-    d_w: int = 0   # idle cycles before W valid
-
-
-class _Source:
-    """One valid/ready source channel: queue, per-item idle delay, current item."""
-
-    def __init__(self, items, delay_attr: str):
-        self.q = deque(items)
-        self.attr = delay_attr
-        self.cur = None
-        self.wait = getattr(self.q[0], delay_attr) if self.q else 0
-
-    def prepare(self) -> None:
-        if self.cur is None and self.q:
-            if self.wait > 0:
-                self.wait -= 1
-            else:
-                self.cur = self.q.popleft()
-
-    def accepted(self) -> None:
-        self.cur = None
-        if self.q:
-            self.wait = getattr(self.q[0], self.attr)
-
-
 async def drive_raw(tb: TB, writes: list[Txn], reads: list[Txn], p_bready: float,
                     p_rready: float, max_cycles: int) -> dict:
-    """Drive the five channels cycle by cycle.  Transactions execute in the
-    order of their response handshakes (the DUT serializes them and holds the
-    next until the response is taken), so the model is updated at each B/R
-    handshake.  Also checks BVALID/RVALID stay up with stable payload until
-    taken and that B and R never complete in the same cycle."""
-    dut, rng, model = tb.dut, tb.rng, tb.model
-    aw, w, ar = _Source(writes, "d_a"), _Source(writes, "d_w"), _Source(reads, "d_a")
-    pend_b, pend_r = deque(writes), deque(reads)
-    stats = {"aw_first": 0, "w_first": 0, "together": 0, "b_stall": 0, "r_stall": 0, "cycles": 0}
-    seen = {}  # write txn id -> cycle its AW / W was accepted
-    prev_b = prev_r = None
-    cyc = 0
-    while pend_b or pend_r:
-        cyc += 1
-        assert cyc < max_cycles, f"stress hung: {len(pend_b)} writes, {len(pend_r)} reads pending"
-        for ch in (aw, w, ar):
-            ch.prepare()
-        dut.s_axil_awvalid.value = int(aw.cur is not None)
-        dut.s_axil_awaddr.value = aw.cur.addr if aw.cur else int(rng.integers(0, 1 << 20))
-        dut.s_axil_wvalid.value = int(w.cur is not None)
-        dut.s_axil_wdata.value = w.cur.data if w.cur else _rand32(rng)
-        dut.s_axil_wstrb.value = w.cur.strb if w.cur else int(rng.integers(0, 16))
-        dut.s_axil_arvalid.value = int(ar.cur is not None)
-        dut.s_axil_araddr.value = ar.cur.addr if ar.cur else int(rng.integers(0, 1 << 20))
-        bready = int(rng.random() < p_bready)
-        rready = int(rng.random() < p_rready)
-        dut.s_axil_bready.value = bready
-        dut.s_axil_rready.value = rready
-        await RisingEdge(dut.clk_i)
-        # values sampled here are the ones before this edge
-        if DEBUG:
-            u = dut.u_dut
-            dut._log.info("cyc %d aw=%d/%s w=%d/%s ar=%d/%s st=%s full=%s%s%s req=%s we=%s sel=%s a=%s wd=%s",
-                          cyc, aw.cur is not None, hex(aw.cur.addr) if aw.cur else "-",
-                          w.cur is not None, hex(w.cur.data) if w.cur else "-",
-                          ar.cur is not None, hex(ar.cur.addr) if ar.cur else "-",
-                          u.state_q.value, u.aw_full_q.value, u.w_full_q.value, u.ar_full_q.value,
-                          u.mem_req_o.value, u.mem_we_o.value, u.mem_sel_o.value, u.mem_addr_o.value,
-                          u.w_data_q.value)
-        if aw.cur is not None and int(dut.s_axil_awready.value):
-            seen.setdefault(id(aw.cur), [None, None])[0] = cyc
-            aw.accepted()
-        if w.cur is not None and int(dut.s_axil_wready.value):
-            seen.setdefault(id(w.cur), [None, None])[1] = cyc
-            w.accepted()
-        if ar.cur is not None and int(dut.s_axil_arready.value):
-            ar.accepted()
-        bvalid, rvalid = int(dut.s_axil_bvalid.value), int(dut.s_axil_rvalid.value)
-        b_hs, r_hs = bvalid and bready, rvalid and rready
-        assert not (b_hs and r_hs), "B and R completed in one cycle: execution order unknown"
-        cur_b = (int(dut.s_axil_bresp.value),) if bvalid else None
-        cur_r = (int(dut.s_axil_rresp.value), dut.s_axil_rdata.value) if rvalid else None
-        if prev_b is not None:
-            assert cur_b == prev_b, f"BVALID/BRESP changed before BREADY: {prev_b} -> {cur_b}"
-        if prev_r is not None:
-            assert cur_r is not None and cur_r[0] == prev_r[0] and str(cur_r[1]) == str(prev_r[1]), \
-                "RVALID/RRESP/RDATA changed before RREADY"
-        prev_b = cur_b if bvalid and not bready else None
-        prev_r = cur_r if rvalid and not rready else None
-        stats["b_stall"] += int(bvalid and not bready)
-        stats["r_stall"] += int(rvalid and not rready)
-        if b_hs:
-            assert pend_b, "BVALID without a pending write"
-            t = pend_b.popleft()
-            a_c, w_c = seen.pop(id(t))
-            assert a_c is not None and w_c is not None, "B before both AW and W were accepted"
-            stats["aw_first" if a_c < w_c else "w_first" if w_c < a_c else "together"] += 1
-            exp = model.write(t.addr, t.data, t.strb)
-            if DEBUG:
-                dut._log.info("B  @%#07x d=%#010x s=%x resp=%d exp=%d", t.addr, t.data, t.strb, cur_b[0], exp)
-            assert cur_b[0] == exp, \
-                f"write @ {t.addr:#07x} data {t.data:#010x} strb {t.strb:#x}: BRESP {cur_b[0]} != {exp}"
-        if r_hs:
-            assert pend_r, "RVALID without a pending read"
-            t = pend_r.popleft()
-            exp, exp_resp = model.read(t.addr)
-            if DEBUG:
-                dut._log.info("R  @%#07x d=%s resp=%d exp=%s/%d", t.addr, cur_r[1], cur_r[0], exp, exp_resp)
-            assert cur_r[0] == exp_resp, f"read @ {t.addr:#07x}: RRESP {cur_r[0]} != {exp_resp}"
-            if exp is not None:
-                got = cur_r[1].to_unsigned()
-                assert got == exp, f"read @ {t.addr:#07x}: {got:#010x} != {exp:#010x}"
-    for s in ("awvalid", "wvalid", "arvalid"):
-        getattr(dut, f"s_axil_{s}").value = 0
-    stats["cycles"] = cyc
+    """verif.common.axil_stress.drive_raw on this bench (HOSTIF_DEBUG logs
+    the DUT's internal state every cycle); responses feed the coverage model."""
+    def on_cycle(cyc, aw, w, ar):
+        u = tb.dut.u_dut
+        tb.dut._log.info("cyc %d aw=%d/%s w=%d/%s ar=%d/%s st=%s full=%s%s%s req=%s we=%s sel=%s a=%s wd=%s",
+                         cyc, aw.cur is not None, hex(aw.cur.addr) if aw.cur else "-",
+                         w.cur is not None, hex(w.cur.data) if w.cur else "-",
+                         ar.cur is not None, hex(ar.cur.addr) if ar.cur else "-",
+                         u.state_q.value, u.aw_full_q.value, u.w_full_q.value, u.ar_full_q.value,
+                         u.mem_req_o.value, u.mem_we_o.value, u.mem_sel_o.value, u.mem_addr_o.value,
+                         u.w_data_q.value)
+
+    stats = await _drive_raw(tb.dut, tb.rng, tb.model, writes, reads, p_bready, p_rready, max_cycles,
+                             on_cycle=on_cycle if DEBUG else None, observer=cov.sample_bus)
+    cov.sample_handshakes(stats)
     return stats
 
 
-def _stress_addr(rng, cfg: spec.Config, pools: dict) -> int:
-    """Random byte address biased to interesting places; addr[1:0] random
-    (must be ignored)."""
-    lo = int(rng.integers(0, 4))
-    k = rng.random()
-    if k < 0.35:
-        return spec.REGS[int(rng.integers(0, len(spec.REGS)))].offset | lo
-    if k < 0.40:
-        while True:
-            a = int(rng.integers(0, spec.REG_WINDOW[1] // 4)) * 4
-            if a not in REG_BY_OFF:
-                return a | lo
-    if k < 0.45:
-        return int(rng.integers(spec.REG_WINDOW[1], spec.AMEM_BASE)) | lo
-    name = MEM_NAMES[int(rng.integers(0, 3))]
-    base, bits, depth = mem_geometry(cfg, name)
-    n = spec.slots_per_word(bits)
-    if k < 0.52:   # out of depth if there is such an address, else the window's last slot
-        last = spec.WINDOW_BYTES // (4 * n) - 1
-        word = int(rng.integers(min(depth, last), last + 1))
-    else:
-        word = int(rng.choice(pools[name]))
-    return base + (word * n + int(rng.integers(0, n))) * 4 + lo
-
-
-def _delay(rng, long_p: float) -> int:
-    k = rng.random()
-    if k < long_p:
-        return int(rng.integers(4, 24))
-    return 0 if k < 0.5 + long_p / 2 else int(rng.integers(1, 4))
-
-
 @cocotb.test()
+@cov.exported
 async def test_stress_raw(dut):
     """Random traffic on all five channels: random AW/AR/W valid delays (AW
     and W in either order, sometimes far apart), random BREADY/RREADY
@@ -760,14 +538,14 @@ def hostif_parameters(config: str) -> dict:
 
 
 @pytest.mark.parametrize("config", [*spec.CONFIGS, *EXTRA_CONFIGS])
-def test_spw_host_if(config, tmp_path):
-    from verif.common.runner import hdl_sources, run_cocotb
+def test_spw_host_if(config):
+    from verif.common.runner import hdl_sources, run_cocotb, run_dir
 
     run_cocotb(
         toplevel=TOP,
         sources=hdl_sources("spw_host_if") + [HERE / f"{TOP}.v"],
         test_module=__name__,
-        test_dir=tmp_path,
+        test_dir=run_dir(),   # build/sim/runs/...: its coverage.yml is merged at session end
         parameters=hostif_parameters(config),
         extra_env={"SPW_CONFIG": config},
         timeout_s=900,

@@ -10,7 +10,7 @@ BASE + word * slots * 4 + slot * 4, slot j = bits [32j+31:32j].
 from __future__ import annotations
 
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 from models import spec
 
