@@ -45,7 +45,7 @@ test-verilator-subset: setup ## the Verilator part of CI: system benches, both c
 	@mkdir -p $(BUILD)
 	SIM=verilator $(PY) -m pytest -n $(JOBS) verif/system $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-verilator-subset.xml
 
-ci: test test-verilator-subset ## what .ci/run runs
+ci: test test-verilator-subset lint ## what .ci/run runs
 
 lint: setup ## Verilator --lint-only -Wall and iverilog -g2005 on every hdl/*.v
 	scripts/lint.sh

@@ -65,26 +65,32 @@ print(c.rows, c.cols, c.adepth, c.wdepth, c.idepth, c.acc_w)") || {
         -e "s|@CHPARAMS@|$chp|" -e "s|@OUT@|$out|g" scripts/synth.ys >"$out/synth.ys"
 
     echo "synth $cfg: ROWS=$ROWS COLS=$COLS ADEPTH=$ADEPTH WDEPTH=$WDEPTH IDEPTH=$IDEPTH ACC_W=$ACC_W -> $out/yosys.log"
-    local t0 t1 rc=0
+    local t0 t1 rc=0 rev
+    # the RTL revision synthesized (git state at the start of the run)
+    rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if [ -n "$(git status --porcelain -- hdl 2>/dev/null)" ]; then rev+=" + uncommitted changes in hdl/"; fi
     t0=$(date +%s)
-    "$YOSYS" -l "$out/yosys.log" -s "$out/synth.ys" >/dev/null 2>&1 || rc=$?
+    # -t: time-stamped log lines (stage times); -d: per-pass time table at the end
+    "$YOSYS" -t -d -l "$out/yosys.log" -s "$out/synth.ys" >/dev/null 2>&1 || rc=$?
     t1=$(date +%s)
     echo "synth $cfg: yosys exit $rc after $((t1 - t0)) s"
     if [ $rc -ne 0 ]; then
         echo "FAIL synth $cfg: yosys stopped; its errors and check findings:" >&2
-        grep -E -A8 "^ERROR|^Latch inferred|^Warning: (found logic loop|multiple conflicting driver|.*has no driver)" \
+        grep -E -A8 "^(\[[0-9.]+\] )?(ERROR|Latch inferred|Warning: (found logic loop|multiple conflicting driver|.*has no driver))" \
             "$out/yosys.log" | head -n 80 >&2 || true
         return 1
     fi
-    SYN_CFG=$cfg SYN_OUT=$out SYN_WALL=$((t1 - t0)) SYN_ARG="$arg" \
+    SYN_CFG=$cfg SYN_OUT=$out SYN_WALL=$((t1 - t0)) SYN_ARG="$arg" SYN_REV="$rev" \
         SYN_PARAMS="$ROWS $COLS $ADEPTH $WDEPTH $IDEPTH $ACC_W" "$PYTHON" - <<'PYEOF'
-import json, os, re, subprocess, sys
+import json, os, re, sys
 from datetime import datetime, timezone
 
 cfg, out = os.environ["SYN_CFG"], os.environ["SYN_OUT"]
 wall = int(os.environ["SYN_WALL"])
 rows, cols, adepth, wdepth, idepth, acc_w = map(int, os.environ["SYN_PARAMS"].split())
-log = open(f"{out}/yosys.log", encoding="utf-8", errors="replace").read()
+raw = open(f"{out}/yosys.log", encoding="utf-8", errors="replace").read()
+TS = r"^\[(\d+\.\d+)\] "
+log = re.sub(TS, "", raw, flags=re.M)          # drop yosys -t time stamps
 DOC = "docs/synthesis.md"
 SEED_GATES = 746_000
 
@@ -114,10 +120,21 @@ warnings = sorted(set(re.findall(r"^Warning: (.*)$", log, re.M)))
 version = re.search(r"Yosys \d[^\n]*", log).group(0).strip()
 cpu = re.findall(r"^End of script\..*CPU: user ([0-9.]+)s system ([0-9.]+)s, MEM: ([0-9.]+) MB peak", log, re.M)
 cpu_s, mem_mb = (float(cpu[-1][0]) + float(cpu[-1][1]), float(cpu[-1][2])) if cpu else (float("nan"), float("nan"))
-spent = re.findall(r"^Time spent: (.*)$", log, re.M)
+# wall time per top-level yosys command, from the -t time stamps
+marks = [(float(t), name.lower()) for t, name in
+         re.findall(TS + r"\d+\. Executing (\S+) pass", raw, re.M)]
+marks += [(float(t), None) for t in re.findall(TS + r"End of script", raw, re.M)]
+stage = {}
+for (t, name), (t2, _) in zip(marks, marks[1:]):
+    if name:
+        stage[name] = stage.get(name, 0.0) + t2 - t
+stages = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(stage.items(), key=lambda kv: -kv[1]) if v >= 1)
+# top passes by CPU time (yosys -d table)
+spent = re.findall(r"^\s+(\d+)%\s+(\d+) calls\s+([0-9.]+) sec (\S+)$", log, re.M)
+passes = ", ".join(f"{name} {float(sec):.0f} s" for pct, calls, sec, name in spent[:5])
 
 # ---- gate equivalents ----
-# Relative areas of the X1 cells of the open NanGate 45 nm library, NAND2 = 1.
+# Typical relative standard-cell areas, NAND2 = 1 (see the doc header).
 GATE_GE = {"$_NOT_": 0.67, "$_BUF_": 1.0, "$_NAND_": 1.0, "$_NOR_": 1.0,
            "$_AND_": 1.33, "$_OR_": 1.33, "$_ANDNOT_": 1.33, "$_ORNOT_": 1.33,
            "$_XOR_": 2.0, "$_XNOR_": 2.0, "$_MUX_": 2.33, "$_NMUX_": 2.33,
@@ -151,7 +168,8 @@ def is_macro(t):
 def load(path):
     # yosys 0.23 `stat -json` prints the hierarchy tree's deeper lines into
     # the JSON when the design has a top module: keep only JSON lines
-    text = "".join(l for l in open(path) if l.strip()[:1] in ('"', "{", "}", "[", "]", ""))
+    lines = (re.sub(TS, "", l) for l in open(path))
+    text = "".join(l for l in lines if l.strip()[:1] in ('"', "{", "}", "[", "]", ""))
     mods = json.loads(text)["modules"]
     # module names carry RTLIL's leading backslash, cell types may not
     return {k.lstrip("\\"): {**v, "num_cells_by_type": {t.lstrip("\\"): c for t, c in v["num_cells_by_type"].items()}}
@@ -208,14 +226,7 @@ for mod, k in insts.items():
     for key in htot:
         htot[key] += k * own[mod][0][key]
 
-def git(*a):
-    try:
-        return subprocess.run(["git", *a], capture_output=True, text=True, check=True).stdout.strip()
-    except Exception:
-        return "?"
-commit = git("rev-parse", "--short", "HEAD")
-dirty = git("status", "--porcelain", "--", "hdl")
-src = f"{commit}" + (" + uncommitted changes in hdl/" if dirty else "")
+src = os.environ["SYN_REV"]
 
 def n(x):
     return f"{x:,}"
@@ -228,8 +239,10 @@ A(f"## Config `{cfg}`")
 A("")
 A(f"Produced by `scripts/synth.sh {os.environ['SYN_ARG']}` on "
   f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, {version}, RTL at {src}.  "
-  f"Yosys run time: {wall} s wall, {cpu_s:.0f} s CPU, {mem_mb:.0f} MB peak (one thread on a shared 2-core machine; "
-  f"top passes: {spent[-1] if spent else '?'}).")
+  f"Yosys run time: {wall} s wall, {cpu_s:.0f} s CPU, {mem_mb:.0f} MB peak (one thread, on a 2-core machine "
+  f"shared with other jobs).")
+A("")
+A(f"Wall time by yosys command: {stages or '?'}.  Costliest passes (CPU): {passes or '?'}.")
 A("")
 A(f"Parameters (models/spec.py): ROWS={rows} COLS={cols} ADEPTH={adepth} WDEPTH={wdepth} "
   f"IDEPTH={idepth} ACC_W={acc_w}.")
@@ -313,12 +326,16 @@ The loop checks run on the flat netlist because a loop through two modules is
 invisible per module; both were seen to fail on a deliberately looped test
 design.
 
-Gate equivalents: each cell is weighted by the area of the matching X1 cell
-of the open NanGate 45 nm library relative to NAND2_X1 (rounded): NOT 0.67;
-NAND, NOR 1; AND, OR, ANDNOT, ORNOT 1.33; XOR, XNOR 2; MUX 2.33; D flip-flop
-5.67, +1 with asynchronous reset or set, +1.33 with synchronous reset, +2.33
-with clock enable (as a mux).  The seed chip's "746K gates" (32x32 array,
-40 nm) has no stated method, so the ratio to it is only a scale check.
+Gate equivalents (NAND2 eq.): each cell is weighted by a typical
+standard-cell area relative to a 2-input NAND, the usual "gate" unit: NOT
+0.67; NAND, NOR 1; AND, OR, ANDNOT, ORNOT 1.33; XOR, XNOR 2; MUX 2.33;
+D flip-flop 5.67, +1 with asynchronous reset or set, +1.33 with synchronous
+reset, +2.33 with clock enable (counted as a mux).  "Cells" counts every
+gate and flip-flop as one.  Neither is a real library's area: abc mapped to
+generic gates without the complex cells (AOI/OAI, full adders) a library
+offers, so both overstate what a tuned 40 nm netlist would have.  The seed
+chip's "746K gates" (32x32 array, 40 nm) has no stated method, so the ratio
+to it is a scale check only.
 """
 
 old = open(DOC).read() if os.path.exists(DOC) else ""

@@ -147,3 +147,16 @@ def test_shipped_model_accuracy_and_golden(path):
     for cfg in ("small", "chip"):
         lg, pr, info = predict_golden(cfg, layers, xte[:8], cin, h, w)
         assert np.array_equal(lg, ref[:8])
+
+
+def test_training_is_deterministic():
+    from models.nn.train import fit
+    x = RNG.integers(0, 16, (64, 1, 8, 8))
+    y = np.arange(64) % 10
+    nets = []
+    for _ in range(2):
+        net = Net(4, 6, 1, seed=2)
+        fit(net, x, y, 1, 1e-2, np.random.default_rng(9))
+        nets.append(net)
+    for k in nets[0].params:
+        assert np.array_equal(nets[0].params[k], nets[1].params[k])
