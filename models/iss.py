@@ -3,10 +3,13 @@ bit-exactly, and predicts the exact busy-cycle count and performance counters
 of the RTL (the cycle model; docs/architecture.md, "Timing").
 
 It decodes IMem itself (it never looks at compiler data structures), so it
-also checks the compiler's encoding.  Arithmetic is vectorized per
-output-channel group: one matrix product of the aligned activations of every
-tile by the group's weight words, exact because every partial sum is an
-integer far below 2**53.
+also checks the compiler's encoding.  A group's STEP words are decoded at
+once when none of them faults; otherwise word by word, in issue order, so
+the first fault wins as in the RTL.  Arithmetic is vectorized per
+output-channel group and tap: the group's input channels shifted by the tap
+(all tiles at once) times the steps' weight words, one float32 matrix
+product.  float32 is exact because every partial sum is an integer of
+magnitude <= 120 * wdepth < 2**24.
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ import numpy as np
 from . import isa
 from .memory import Memories, num_tiles, signed_nibbles
 from .reference import requantize
-from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, FETCH_LAT, ISSUE_TO_MAC, NUM_TAPS, REQ_LAT,
-                   Err, Op, tap_offset)
+from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, FETCH_LAT, FIELDS, ISSUE_TO_MAC, NUM_TAPS,
+                   OPCODE_LSB, REQ_LAT, Err, Op, reserved_mask, tap_offset)
 
 
 class UndefinedProgram(Exception):
@@ -188,21 +191,28 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
                         bias[j + n] = fb[f"B{n}"]
                     tl.slots(1)
                     pc += 1
-            taps = np.zeros(nsteps, np.int64)
-            caddrs = np.zeros(nsteps, np.int64)
-            for s in range(nsteps):
-                try:
-                    _, fs = fetch("steps")
-                    if fs["TAP"] >= NUM_TAPS:
-                        raise _Halt(Err.BAD_FIELD, pc)
-                    if fs["CADDR"] + lay.tiles > cfg.adepth:
-                        raise _Halt(Err.AMEM_RANGE, pc)
-                except _Halt:
-                    tl.steps(s)      # the steps of tile 0 already issued still
-                    tl.mac_busy += s  # flow through the MAC stage
-                    raise
-                taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
-                pc += 1
+            fast = _clean_steps(mem, pc, nsteps, lay.tiles)
+            if fast is not None:
+                taps, caddrs = fast
+                pc += nsteps
+            else:
+                # A block with a fault (or one running past IMem) is decoded
+                # word by word in issue order, so the first fault wins.
+                taps = np.zeros(nsteps, np.int64)
+                caddrs = np.zeros(nsteps, np.int64)
+                for s in range(nsteps):
+                    try:
+                        _, fs = fetch("steps")
+                        if fs["TAP"] >= NUM_TAPS:
+                            raise _Halt(Err.BAD_FIELD, pc)
+                        if fs["CADDR"] + lay.tiles > cfg.adepth:
+                            raise _Halt(Err.AMEM_RANGE, pc)
+                    except _Halt:
+                        tl.steps(s)      # the steps of tile 0 already issued still
+                        tl.mac_busy += s  # flow through the MAC stage
+                        raise
+                    taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
+                    pc += 1
             lay.execute_group(mem, oaddr, ncols, wbase, taps, caddrs, bias)
             for _ in range(lay.tiles):
                 tl.tile(max(nsteps, 1), ncols * lay.wpt)
@@ -212,6 +222,26 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
             state = "group_done"
     except _Halt as h:
         return RunResult(h.err, h.pc, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
+
+
+# WMem nibble -> signed weight (two's complement), as float32 for the matrix products.
+_WEIGHT_OF_NIBBLE = signed_nibbles(np.arange(16)).astype(np.float32)
+_STEP_F = {f.name: f for f in FIELDS[Op.STEP]}
+_STEP_RSV = np.uint64(reserved_mask(Op.STEP))
+
+
+def _clean_steps(mem, pc: int, n: int, tiles: int):
+    """(taps, caddrs) of the n STEP words at pc, decoded at once, if none of
+    them faults; None otherwise (the caller then decodes word by word)."""
+    if pc + n > mem.cfg.idepth:
+        return None
+    words = mem.imem[pc:pc + n].astype(np.uint64)
+    op = words >> np.uint64(OPCODE_LSB)
+    tap = (words >> np.uint64(_STEP_F["TAP"].lsb)) & np.uint64(_STEP_F["TAP"].mask)
+    caddr = (words >> np.uint64(_STEP_F["CADDR"].lsb)) & np.uint64(_STEP_F["CADDR"].mask)
+    ok = ((op == np.uint64(Op.STEP)).all() and not (words & _STEP_RSV).any()
+          and (tap < NUM_TAPS).all() and (caddr.astype(np.int64) + tiles <= mem.cfg.adepth).all())
+    return (tap.astype(np.int64), caddr.astype(np.int64)) if ok else None
 
 
 def _close_layer(traces: list[LayerTrace], tl: _Timeline) -> None:
@@ -233,14 +263,13 @@ class _Layer:
         p = np.arange(npix)
         y, x = p // w, p % w
         self.pad = p >= h * w
-        # Per tap: source flat index and lane validity (zero padding at borders).
-        self.src = np.zeros((NUM_TAPS, npix), np.int64)
-        self.valid = np.zeros((NUM_TAPS, npix), bool)
+        # Per tap: the source pixel of every lane, or npix (a zero pixel) where
+        # the source lies outside the image (zero padding) or the lane is padding.
+        self.src_or_zero = np.full((NUM_TAPS, npix), npix, np.int64)
         for tap in range(NUM_TAPS):
             dy, dx = tap_offset(tap)
             ok = (~self.pad) & (y + dy >= 0) & (y + dy < h) & (x + dx >= 0) & (x + dx < w)
-            self.valid[tap] = ok
-            self.src[tap] = np.where(ok, p + dy * w + dx, 0)
+            self.src_or_zero[tap, ok] = (p + dy * w + dx)[ok]
         # AMem words read and written in this layer, for the hazard check.
         self.read = np.zeros(cfg.adepth, bool)
         self.written = np.zeros(cfg.adepth, bool)
@@ -258,24 +287,53 @@ class _Layer:
             raise UndefinedProgram("a layer writes AMem words it reads")
         self.written[out_idx.ravel()] = True
 
+        npix = tiles * rows
+        acc = np.zeros((npix, cfg.cols), np.float32)
         if n:
-            flat = mem.amem[word_idx].reshape(n, tiles * rows)            # (n, pixels)
-            a = np.take_along_axis(flat, self.src[taps], axis=1) * self.valid[taps]
-            wv = signed_nibbles(mem.wmem[wbase:wbase + n])                # (n, cols)
-            acc = np.rint(a.T.astype(np.float64) @ wv.astype(np.float64)).astype(np.int64)
-        else:
-            acc = np.zeros((tiles * rows, cfg.cols), np.int64)
+            # Every input channel once, as float32 pixels plus one zero pixel
+            # (index npix) that masked lanes read.  float32 is exact here:
+            # every partial sum is an integer of magnitude <= 120 * wdepth < 2**24.
+            chans, which = np.unique(caddrs, return_inverse=True)
+            pix = mem.amem[chans[:, None] + np.arange(tiles)[None, :]].reshape(len(chans), npix)
+            img = np.zeros((npix + 1, len(chans)), np.float32)    # row-major: np.take gathers rows fast
+            img[:npix] = np.ascontiguousarray(pix.T)
+            wv = _WEIGHT_OF_NIBBLE[mem.wmem[wbase:wbase + n]]                    # (n, cols)
+            # wt[tap, channel]: the weight word of that step (summed if a
+            # program repeats a step, which is legal and must add up).
+            nch = len(chans)
+            wt = np.zeros((NUM_TAPS, nch, cfg.cols), np.float32)
+            key = taps * nch + which
+            if np.bincount(key, minlength=NUM_TAPS * nch).max() == 1:
+                wt[taps, which] = wv
+            else:
+                np.add.at(wt, (taps, which), wv)
+            # Steps of one tap share one shift: align every channel once for
+            # that tap, then add the steps' outer products as one matrix
+            # product.  The work arrays are reused across taps because fresh
+            # ones cost page faults; mode="clip" (the indices are in range
+            # anyway) lets np.take write into `a` without a buffered copy.
+            a = np.empty((npix, nch), np.float32)                              # (pixels, channels)
+            prod = np.empty_like(acc)
+            for tap in np.unique(taps):
+                sel = np.flatnonzero(taps == tap)
+                if 4 * len(sel) < nch:      # few channels use this tap: shift only those
+                    acc += np.take(img[:, which[sel]], self.src_or_zero[tap], axis=0) @ wv[sel]
+                else:
+                    np.take(img, self.src_or_zero[tap], axis=0, out=a, mode="clip")
+                    acc += np.matmul(a, wt[tap], out=prod)
         lim = 120 * cfg.wdepth
-        assert np.abs(acc).max(initial=0) <= lim < 1 << (cfg.acc_w - 1)
-        v = acc[:, :ncols].T + bias[:ncols, None]                          # (ncols, pixels)
+        assert lim < 1 << 24 and lim < 1 << (cfg.acc_w - 1)
+        assert max(acc.max(initial=0), -acc.min(initial=0)) <= lim
+        v = acc[:, :ncols].astype(np.int64)                               # (pixels, ncols)
+        v += bias[:ncols]
         if self.acc_mode:
-            u = (v.astype(np.int64) & 0xFFFFFFFF)
-            u[:, self.pad] = 0
-            nib = (u[:, :, None] >> (4 * np.arange(ACC_WORDS_PER_TILE))[None, None, :]) & 0xF
+            u = v & 0xFFFFFFFF
+            u[self.pad] = 0
+            nib = (u.T[:, :, None] >> (4 * np.arange(ACC_WORDS_PER_TILE))[None, None, :]) & 0xF
             # (ncols, tiles, rows, 8) -> words ordered tile-major, nibble plane minor
             nib = nib.reshape(ncols, tiles, rows, ACC_WORDS_PER_TILE).transpose(0, 1, 3, 2)
             mem.amem[out_idx] = nib.reshape(ncols, tiles * ACC_WORDS_PER_TILE, rows)
         else:
             y = requantize(v, self.scale, self.shift)
-            y[:, self.pad] = 0
-            mem.amem[out_idx] = y.reshape(ncols, tiles, rows)
+            y[self.pad] = 0
+            mem.amem[out_idx] = y.T.reshape(ncols, tiles, rows)

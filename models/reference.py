@@ -53,10 +53,11 @@ def conv2d_loops(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def requantize(acc: np.ndarray, scale: int, shift: int) -> np.ndarray:
     """clip(floor((acc*scale + r) / 2**shift), 0, 15), r = 2**(shift-1) if
     shift > 0 else 0: round half up, then ReLU and saturation to 4 bits."""
-    acc = np.asarray(acc, np.int64)
     r = (1 << (shift - 1)) if shift > 0 else 0
-    v = (acc * int(scale) + r) >> int(shift)    # >> on int64 floors (arithmetic shift)
-    return np.clip(v, ACT_MIN, ACT_MAX)
+    v = np.asarray(acc, np.int64) * int(scale)  # a new array: the steps below work in place
+    v += r
+    v >>= int(shift)                            # >> on int64 floors (arithmetic shift)
+    return np.clip(v, ACT_MIN, ACT_MAX, out=v)
 
 
 def layer(x, w, bias=None, scale=1, shift=0, mode="act") -> np.ndarray:

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from models import case as casemod
 from models import iss, reference
 from models.compiler import compile_layer, compile_network
-from models.memory import num_tiles
+from models.memory import load_acc, num_tiles, store_act
 from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
 
-from .util import (NONZERO_W, SPARSITY, make_operands, pick_scale_shift, random_bias,
+from .util import (NONZERO_W, SPARSITY, Prog, make_operands, pick_scale_shift, random_bias,
                    random_network, run_layer, valid_step_counts)
 
 SMALL, CHIP = CONFIGS["small"], CONFIGS["chip"]
@@ -134,6 +134,57 @@ def test_iss_network_equals_chained_reference(cfg, seed, n):
     assert (res.mac_busy, res.skipped) == (busy, skipped), seed
     assert len(res.layers) == n and all(a.end < b.start for a, b in zip(res.layers, res.layers[1:]))
 
+
+
+@settings(max_examples=60)
+@given(st.sampled_from([SMALL, CHIP]), st.integers(0, 2 ** 32 - 1))
+def test_block_decode_equals_word_by_word_decode(cfg, seed):
+    """The ISS decodes a group's STEP words at once when none faults; the
+    word-by-word decoder (the one faulty programs take) must give the same
+    memories, counters and trace on every good program."""
+    h, w, inputs, layers, ref = random_network(seed, cfg, 3, max_hw=8 if cfg is CHIP else 9)
+    prog = compile_network(cfg, h, w, inputs, layers)
+    fast_mem = prog.memories({k: ref[k] for k in inputs})
+    slow_mem = fast_mem.copy()
+    fast = iss.run(fast_mem, prog.start_pc)
+    saved = iss._clean_steps
+    iss._clean_steps = lambda *a: None
+    try:
+        slow = iss.run(slow_mem, prog.start_pc)
+    finally:
+        iss._clean_steps = saved
+    assert fast == slow, seed
+    assert np.array_equal(fast_mem.amem, slow_mem.amem), seed
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+def test_repeated_step_adds_its_products_again(cfg):
+    """A program may name the same (channel, tap) twice in one group (the
+    compiler never does): both WMem words add up, as in the RTL's MAC."""
+    rng = np.random.default_rng(5)
+    h, w, cin = 5, 7, 3
+    t = num_tiles(h, w, cfg.rows)
+    x = rng.integers(0, 16, size=(cin, h, w))
+    steps = [(4, 0), (1, 1), (4, 0), (8, 2), (1, 1), (4, 0)]    # (tap, channel)
+    wwords = rng.integers(-8, 8, size=(len(steps), cfg.cols))
+    wt = np.zeros((cfg.cols, cin, 3, 3), np.int64)             # the summed 3x3 weights
+    for (tap, ci), word in zip(steps, wwords):
+        wt[:, ci, tap // 3, tap % 3] += word
+    p = Prog()
+    p.layer(h, w, 8 * t, cin * 9, mode=1)
+    p.group(cin * t, cfg.cols, 0, len(steps))
+    for tap, ci in steps:
+        p.step(tap, ci * t)
+    p.end()
+    amem = np.zeros((cfg.adepth, cfg.rows), np.uint8)
+    store_act(amem, 0, t, x)
+    wmem = np.zeros((cfg.wdepth, cfg.cols), np.uint8)
+    wmem[:len(steps)] = wwords & 0xF
+    mem = p.memories(cfg, amem, wmem)
+    res = iss.run(mem)
+    assert res.err == Err.NONE
+    got = load_acc(mem.amem, cin * t, 8 * t, cfg.cols, h, w)
+    assert np.array_equal(got, reference.conv2d(x, wt))
 
 def test_network_k_mixed_concat_explicit():
     from models.compiler import LayerDef

@@ -109,11 +109,18 @@ def _pick_seed(seed: int | None) -> int:
 
 def _replay_command(sim: str, seed: int) -> str:
     current = os.environ.get("PYTEST_CURRENT_TEST", "")
-    nodeid = current.rsplit(" ", 1)[0] if current else "<test>"
     env = f"SEED={seed}" + (f" SIM={sim}" if sim != "icarus" else "")
     # pytest node ids are relative to the repo root
     cd = "" if Path.cwd().resolve() == REPO else f"cd {shlex.quote(str(REPO))} && "
-    return f"{cd}{env} .venv/bin/pytest {shlex.quote(nodeid)}"
+    if current:
+        return f"{cd}{env} .venv/bin/pytest {shlex.quote(current.rsplit(' ', 1)[0])}"
+    # outside pytest (the CLI's RTL backend, make demo / soak / bench): the
+    # same command line with the seed fixed
+    argv = list(sys.argv)
+    if argv and argv[0].endswith(".py") and Path(argv[0]).resolve().is_relative_to(REPO):
+        mod = Path(argv[0]).resolve().relative_to(REPO).with_suffix("")
+        argv = ["-m", ".".join(mod.parts[:-1] if mod.name == "__main__" else mod.parts)] + argv[1:]
+    return f"{cd}{env} .venv/bin/python {' '.join(shlex.quote(a) for a in argv)}"
 
 
 @contextlib.contextmanager
