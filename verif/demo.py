@@ -14,9 +14,10 @@ through the RTL simulation, checked against the golden model.
 5. prints accuracy, cycles, utilization and the speed-up over the dense
    (9/9) model, whose cycles are measured on the RTL in the same run.
 
-Default simulator: Verilator.  The 450 test images take about 2.3 M cycles
-with the 3/9 model on `small`; Icarus runs the top level at ~3k cycles/s
-(docs/performance.md, P4), which would be ~13 minutes, Verilator at ~400k.
+Default simulator: Verilator.  The 450 test images take 3.2 M cycles with
+the 3/9 model on `small` (7,085 per image); Icarus runs the top level at
+~3,200 cycles/s (docs/performance.md, P4), which would be ~17 minutes,
+Verilator at ~450k cycles/s (~11 s of simulation).
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from cocotb.triggers import FallingEdge
 
 from models.memory import num_tiles
 from models.spec import ACC_WORDS_PER_TILE, BIAS_MAX, BIAS_MIN, CONFIGS, REQ_LAT
-from verif.common import make_rng, pack_lanes, reset, start_clock
+from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
 
 TOP = "spw_drain"
 
@@ -109,14 +109,10 @@ class TB:
             f"{where}: valid/cap_ok/quiet {got}, expected {(int(active), int(cap_ok), int(quiet))}"
         if active:
             e = m.words[0]
-            g = dict(col=int(d.rd_col_o.value), nib=int(d.rq_nib_o.value), bias=_s15(int(d.rq_bias_o.value)),
+            g = dict(col=int(d.rd_col_o.value), nib=int(d.rq_nib_o.value), bias=int(unpack_lanes(int(d.rq_bias_o.value), 1, 15, signed=True)[0]),
                      pad=int(d.rq_pad_o.value), addr=int(d.rq_addr_o.value))
             assert g == e, f"{where}: drain word {g}, expected {e}"
             self.checked += 1
-
-
-def _s15(v):
-    return v - (1 << 15) if v >> 14 else v
 
 
 @cocotb.test()

@@ -34,12 +34,12 @@ from models import iss
 from models.case import random_case, random_weights
 from models.compiler import CompileError, LayerDef, compile_layer, compile_network
 from models.isa import decode, opcode
-from models.memory import Memories, num_tiles
+from models.memory import Memories, nibbles_to_ints, num_tiles
 from models.shiftpw import lane_mask, shift_offsets, tile_flags
 from models.spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, CONFIGS, FIELDS, INSTR_BITS, OPCODE_BITS,
                          OPCODE_LSB, Err, Op, reserved_mask, tap_offset)
 from verif.common import coverage as cov
-from verif.common import make_rng, reset, start_clock
+from verif.common import make_rng, reset, start_clock, unpack_lanes
 
 TOP = "tb_spw_sequencer"
 # mon_o bit positions (tb_spw_sequencer.v)
@@ -203,15 +203,10 @@ class TB:
             d.u_imem.mem_q[a].value = 0
         # distinct random weight words, so the MAC-stage word names its address
         self.wmem = rng.integers(0, 16, size=(self.cfg.wdepth, self.cfg.cols)).astype(np.uint8)
-        self.wwords = self._words(self.wmem)
+        self.wwords = nibbles_to_ints(self.wmem)
         for a, v in enumerate(self.wwords):
             d.u_wmem.mem_q[a].value = v
         await RisingEdge(d.clk_i)
-
-    @staticmethod
-    def _words(nib):
-        sh = (4 * np.arange(nib.shape[1])).astype(object)
-        return [int(sum(int(x) << int(s) for x, s in zip(row, sh))) for row in nib]
 
     def load_imem(self, image: np.ndarray):
         for a in np.flatnonzero(image != self.imem):
@@ -258,7 +253,7 @@ class TB:
                 ncols = int(d.cap_ncols_o.value)
                 words = ncols * (ACC_WORDS_PER_TILE if acc else 1)
                 caps.append(dict(tile=int(d.cap_tile_o.value), oaddr=int(d.cap_oaddr_o.value), ncols=ncols,
-                                 bias=tuple(_s15((bias_bus >> (15 * c)) & 0x7FFF) for c in range(cfg.cols)),
+                                 bias=tuple(int(b) for b in unpack_lanes(bias_bus, cfg.cols, 15, signed=True)),
                                  ostride=int(d.ostride_o.value), acc=acc, scale=int(d.scale_o.value),
                                  shift=int(d.shift_o.value), hw=int(d.hw_o.value), tiles=int(d.tiles_o.value)))
             if (m >> M_DONE) & 1:
@@ -336,10 +331,6 @@ class TB:
         self.runs += 1
         self.checked_events += len(e_iss) + len(e_mac) + len(e_cap)
         log.debug("%s: %d issues, %d captures, counters %s", name, len(e_iss), len(e_cap), c)
-
-
-def _s15(v):
-    return v - (1 << 15) if v >> 14 else v
 
 
 # ---------------------------------------------------------------------------
