@@ -230,6 +230,18 @@ _STEP_F = {f.name: f for f in FIELDS[Op.STEP]}
 _STEP_RSV = np.uint64(reserved_mask(Op.STEP))
 
 
+def _rows_summed(n: int, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """(n, cols) weights per channel row: vals[i] added into row idx[i].  A
+    program may repeat a (channel, tap) step, which is legal: its weight words
+    must add up."""
+    out = np.zeros((n, vals.shape[1]), vals.dtype)
+    if np.bincount(idx, minlength=n).max() == 1:
+        out[idx] = vals
+    else:
+        np.add.at(out, idx, vals)
+    return out
+
+
 def _clean_steps(mem, pc: int, n: int, tiles: int):
     """(taps, caddrs) of the n STEP words at pc, decoded at once, if none of
     them faults; None otherwise (the caller then decodes word by word)."""
@@ -298,15 +310,7 @@ class _Layer:
             img = np.zeros((npix + 1, len(chans)), np.float32)    # row-major: np.take gathers rows fast
             img[:npix] = np.ascontiguousarray(pix.T)
             wv = _WEIGHT_OF_NIBBLE[mem.wmem[wbase:wbase + n]]                    # (n, cols)
-            # wt[tap, channel]: the weight word of that step (summed if a
-            # program repeats a step, which is legal and must add up).
             nch = len(chans)
-            wt = np.zeros((NUM_TAPS, nch, cfg.cols), np.float32)
-            key = taps * nch + which
-            if np.bincount(key, minlength=NUM_TAPS * nch).max() == 1:
-                wt[taps, which] = wv
-            else:
-                np.add.at(wt, (taps, which), wv)
             # Steps of one tap share one shift: align every channel once for
             # that tap, then add the steps' outer products as one matrix
             # product.  The work arrays are reused across taps because fresh
@@ -320,7 +324,7 @@ class _Layer:
                     acc += np.take(img[:, which[sel]], self.src_or_zero[tap], axis=0) @ wv[sel]
                 else:
                     np.take(img, self.src_or_zero[tap], axis=0, out=a, mode="clip")
-                    acc += np.matmul(a, wt[tap], out=prod)
+                    acc += np.matmul(a, _rows_summed(nch, which[sel], wv[sel]), out=prod)
         lim = 120 * cfg.wdepth
         assert lim < 1 << 24 and lim < 1 << (cfg.acc_w - 1)
         assert max(acc.max(initial=0), -acc.min(initial=0)) <= lim

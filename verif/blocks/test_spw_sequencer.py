@@ -39,7 +39,7 @@ from models.shiftpw import lane_mask, shift_offsets, tile_flags
 from models.spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, CONFIGS, FIELDS, INSTR_BITS, OPCODE_BITS,
                          OPCODE_LSB, Err, Op, reserved_mask, tap_offset)
 from verif.common import coverage as cov
-from verif.common import make_rng, reset, start_clock, unpack_lanes
+from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
 
 TOP = "tb_spw_sequencer"
 # mon_o bit positions (tb_spw_sequencer.v)
@@ -99,21 +99,22 @@ def expected_stream(cfg, imem: np.ndarray, start_pc: int, err: Err, err_pc: int)
                 for n in range(BIAS_PER_WORD):
                     bias[j + n] = b[f"B{n}"]
                 pc += 1
+        def issue_tile(t, steps, complete):
+            for i, (tap, caddr) in enumerate(steps):
+                issues.append(_issue(cfg, lay, t, tap, caddr, g["WBASE"] + i))
+                macs.append((i == 0, complete and i == len(steps) - 1, g["WBASE"] + i))
+
         steps = []
         for s in range(g["NSTEPS"]):
             if stop(pc):      # a fault inside tile 0: the steps before it still issue
-                for i, (tap, caddr) in enumerate(steps):
-                    issues.append(_issue(cfg, lay, 0, tap, caddr, g["WBASE"] + i))
-                    macs.append((i == 0, False, g["WBASE"] + i))
+                issue_tile(0, steps, complete=False)
                 return issues, macs, caps
             _, st, _ = decode(word(pc))
             steps.append((st["TAP"], st["CADDR"]))
             pc += 1
         for t in range(lay["T"]):
             if steps:
-                for i, (tap, caddr) in enumerate(steps):
-                    issues.append(_issue(cfg, lay, t, tap, caddr, g["WBASE"] + i))
-                    macs.append((i == 0, i == len(steps) - 1, g["WBASE"] + i))
+                issue_tile(t, steps, complete=True)
             else:
                 issues.append(None)                 # a null step
                 macs.append((True, True, None))
@@ -131,7 +132,7 @@ def _issue(cfg, lay, t, tap, caddr, waddr):
     p = t * rows + np.arange(rows)
     mask = lane_mask(tile_flags(p // w, p % w, h, w), dy, dx)
     return dict(waddr=waddr, off=off, lo_ok=0 <= w0 < nt, hi_ok=0 <= w0 + 1 < nt,
-                a0=caddr + w0, mask=int(sum(1 << r for r in range(rows) if mask[r])), tap=tap, tile=t)
+                a0=caddr + w0, mask=pack_lanes(mask, 1), tap=tap, tile=t)
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class TB:
     def __init__(self, dut, cfg):
         self.dut, self.cfg = dut, cfg
         self.imem = np.zeros(cfg.idepth, np.uint64)      # what the RTL IMem holds
-        self.wmem = self.wwords = None                   # WMem as nibbles and as words
+        self.wwords = None                               # WMem contents as words
         self.runs = self.checked_events = 0
 
     async def start(self, rng):
@@ -202,8 +203,7 @@ class TB:
         for a in range(self.cfg.idepth):
             d.u_imem.mem_q[a].value = 0
         # distinct random weight words, so the MAC-stage word names its address
-        self.wmem = rng.integers(0, 16, size=(self.cfg.wdepth, self.cfg.cols)).astype(np.uint8)
-        self.wwords = nibbles_to_ints(self.wmem)
+        self.wwords = nibbles_to_ints(rng.integers(0, 16, size=(self.cfg.wdepth, self.cfg.cols)))
         for a, v in enumerate(self.wwords):
             d.u_wmem.mem_q[a].value = v
         await RisingEdge(d.clk_i)

@@ -92,11 +92,10 @@ async def outputs_defined(dut):
     mem = prog.memories({"x": x})
     res = iss.run(mem.copy())
     drv.backdoor.load(mem, len(prog.imem), len(prog.wmem))
-    watching = True
     seen = []
 
     async def watch():
-        while watching:
+        while True:
             await RisingEdge(dut.clk_i)
             bad = _undefined_outputs(dut)
             if bad:
@@ -104,8 +103,6 @@ async def outputs_defined(dut):
 
     task = cocotb.start_soon(watch())
     got = await drv.run(0, max_cycles=4 * res.cycles + 1000)
-    watching = False
-    await RisingEdge(dut.clk_i)
     task.cancel()
     assert got["cycles"] == res.cycles and got["err"] == 0, got
     assert not seen, f"undefined outputs during a run: {seen[:3]}"
