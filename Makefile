@@ -59,7 +59,7 @@ soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED
 bench: setup ## performance benchmark on the RTL -> docs/performance.md and plots
 	$(PY) -m bench.perf
 
-# Verilator by default: the 450 test images are 3.2 M cycles, ~11 s on
+# Verilator by default: the 450 test images are 3.2 M cycles, 10-20 s on
 # Verilator, ~17 minutes on Icarus (docs/performance.md, P4).
 DEMO_SIM ?= verilator
 demo: setup ## main job: the sparse INT4 digits model through the RTL, checked, with a report
