@@ -6,6 +6,10 @@ from .spec import FIELDS, INSTR_BITS, OPCODE_BITS, OPCODE_LSB, Op, reserved_mask
 # Fields holding two's-complement values; all others are unsigned.
 SIGNED_FIELDS = frozenset({"B0", "B1", "B2", "B3"})
 _OPS = {int(o) for o in Op}
+# Per opcode: (name, lsb, mask, sign bit or 0) of each field, and the reserved
+# bits; precomputed because decode runs once per instruction in the ISS.
+_LAYOUT = {int(op): (op, tuple((f.name, f.lsb, f.mask, (1 << (f.width - 1)) if f.name in SIGNED_FIELDS else 0)
+                               for f in FIELDS[op]), reserved_mask(op)) for op in Op}
 
 
 def encode(op: Op, **values: int) -> int:
@@ -49,14 +53,12 @@ def decode(word: int) -> tuple[Op, dict[str, int], int]:
     code = opcode(word)
     if not is_legal_opcode(code):
         raise ValueError(f"illegal opcode {code:#x}")
-    op = Op(code)
+    op, layout, rsv = _LAYOUT[code]
     vals = {}
-    for f in FIELDS[op]:
-        v = (word >> f.lsb) & f.mask
-        if f.name in SIGNED_FIELDS and v >> (f.width - 1):
-            v -= 1 << f.width
-        vals[f.name] = v
-    return op, vals, word & reserved_mask(op)
+    for name, lsb, mask, sign in layout:
+        v = (word >> lsb) & mask
+        vals[name] = v - 2 * sign if v & sign else v
+    return op, vals, word & rsv
 
 
 def disassemble(word: int) -> str:

@@ -3,16 +3,17 @@ bit-exactly, and predicts the exact busy-cycle count and performance counters
 of the RTL (the cycle model; docs/architecture.md, "Timing").
 
 It decodes IMem itself (it never looks at compiler data structures), so it
-also checks the compiler's encoding.  A group's STEP words are decoded at
-once when none of them faults; otherwise word by word, in issue order, so
-the first fault wins as in the RTL.  Arithmetic is vectorized per
-output-channel group and tap: the group's input channels shifted by the tap
-(all tiles at once) times the steps' weight words, one float32 matrix
-product.  float32 is exact because every partial sum is an integer of
-magnitude <= 120 * wdepth < 2**24.
+also checks the compiler's encoding.  A group's BIAS and STEP words are
+decoded at once when none of them faults; otherwise word by word, in issue
+order, so the first fault wins as in the RTL.  The cycle model follows the
+pipeline group by group (a group's tiles in closed form).  The numerics are
+done per layer, when it ends: all its groups as one float32 matrix product
+over (tap, input channel) pairs (see _Layer.flush).
 """
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +22,7 @@ from . import isa
 from .memory import Memories, num_tiles, signed_nibbles
 from .reference import requantize
 from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, FETCH_LAT, FIELDS, ISSUE_TO_MAC, NUM_TAPS,
-                   OPCODE_LSB, REQ_LAT, Err, Op, reserved_mask, tap_offset)
+                   OPCODE_BITS, OPCODE_LSB, REQ_LAT, Err, Op, reserved_mask, tap_offset)
 
 
 class UndefinedProgram(Exception):
@@ -105,6 +106,22 @@ class _Timeline:
         self.last_mac = m
         self.x += 1
 
+    def tiles(self, count: int, n_slots: int, drain_words: int) -> None:
+        """count identical tile jobs (a group's tiles).  Only the first can
+        wait for an earlier group's drain; from then on each capture follows
+        the previous one by max(n_slots, drain_words) cycles (the steps, or
+        the wait for the drain), so the rest is closed form.  Equal to count
+        calls of tile(): models/tests/test_iss.py checks it."""
+        self.tile(n_slots, drain_words)
+        if count > 1:
+            period = max(n_slots, drain_words)
+            m = self.last_mac + (count - 1) * period
+            self.stall += (count - 1) * (period - n_slots)
+            self.x = m - ISSUE_TO_MAC + 1
+            self.drain_free = m + drain_words
+            self.last_write = m + drain_words + REQ_LAT
+            self.last_mac = m
+
     def barrier(self) -> None:
         """A LAYER word waits in decode until every earlier write is done."""
         ready = max(self.x, self.last_write + 1, self.last_mac + 1)
@@ -150,6 +167,7 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
         while True:
             op, f = fetch(state)
             if op == Op.END:
+                _flush(lay, mem)
                 _close_layer(traces, tl)
                 return RunResult(Err.NONE, 0, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
             if op == Op.LAYER:
@@ -161,6 +179,7 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
                 wpt = ACC_WORDS_PER_TILE if acc_mode else 1
                 if f["OSTRIDE"] < tiles * wpt:
                     raise _Halt(Err.BAD_FIELD, pc)
+                _flush(lay, mem)
                 _close_layer(traces, tl)
                 tl.barrier()
                 traces.append(LayerTrace(pc, tl.x))
@@ -185,13 +204,21 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
             pc += 1
             bias = np.zeros(cols, np.int64)
             if lay.has_bias:
-                for j in range(0, cols, BIAS_PER_WORD):
-                    _, fb = fetch("bias")
-                    for n in range(BIAS_PER_WORD):
-                        bias[j + n] = fb[f"B{n}"]
-                    tl.slots(1)
-                    pc += 1
-            fast = _clean_steps(mem, pc, nsteps, lay.tiles)
+                nbias = cols // BIAS_PER_WORD
+                block = _clean_block(mem, pc, nbias, Op.BIAS)
+                if block is not None:
+                    bias = _bias_of(block)
+                    tl.slots(nbias)
+                    pc += nbias
+                else:
+                    # as for STEP words below: word by word, so the first fault wins
+                    for j in range(0, cols, BIAS_PER_WORD):
+                        _, fb = fetch("bias")
+                        for n in range(BIAS_PER_WORD):
+                            bias[j + n] = fb[f"B{n}"]
+                        tl.slots(1)
+                        pc += 1
+            fast = _clean_steps(_clean_block(mem, pc, nsteps, Op.STEP), lay.tiles, cfg.adepth)
             if fast is not None:
                 taps, caddrs = fast
                 pc += nsteps
@@ -213,47 +240,74 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
                         raise
                     taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
                     pc += 1
-            lay.execute_group(mem, oaddr, ncols, wbase, taps, caddrs, bias)
-            for _ in range(lay.tiles):
-                tl.tile(max(nsteps, 1), ncols * lay.wpt)
-                tl.mac_busy += nsteps
-                tl.skipped += lay.ndense - nsteps
+            lay.pending.append(_Group(oaddr, ncols, wbase, taps, caddrs, bias))
+            tl.tiles(lay.tiles, max(nsteps, 1), ncols * lay.wpt)
+            tl.mac_busy += lay.tiles * nsteps
+            tl.skipped += lay.tiles * (lay.ndense - nsteps)
             traces[-1].groups += 1
             state = "group_done"
     except _Halt as h:
+        _flush(lay, mem)      # the groups before the fault were issued and drain
         return RunResult(h.err, h.pc, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
 
 
 # WMem nibble -> signed weight (two's complement), as float32 for the matrix products.
 _WEIGHT_OF_NIBBLE = signed_nibbles(np.arange(16)).astype(np.float32)
+
+
+def _fixed_bits(op: Op) -> tuple[np.uint64, np.uint64]:
+    """(mask, value): a word is a well-formed `op` word, with its reserved
+    bits zero, iff word & mask == value."""
+    mask = (((1 << OPCODE_BITS) - 1) << OPCODE_LSB) | reserved_mask(op)
+    return np.uint64(mask), np.uint64(int(op) << OPCODE_LSB)
+
+
+_FIXED = {op: _fixed_bits(op) for op in (Op.BIAS, Op.STEP)}
+_BIAS_F = FIELDS[Op.BIAS]
+assert [f.name for f in _BIAS_F] == [f"B{n}" for n in range(BIAS_PER_WORD)]
+assert len({f.width for f in _BIAS_F}) == 1
+_BIAS_LSB = np.array([f.lsb for f in _BIAS_F], np.uint64)
+_BIAS_MASK, _BIAS_SIGN = np.uint64(_BIAS_F[0].mask), np.int64(1 << (_BIAS_F[0].width - 1))
 _STEP_F = {f.name: f for f in FIELDS[Op.STEP]}
-_STEP_RSV = np.uint64(reserved_mask(Op.STEP))
 
 
-def _rows_summed(n: int, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
-    """(n, cols) weights per channel row: vals[i] added into row idx[i].  A
-    program may repeat a (channel, tap) step, which is legal: its weight words
-    must add up."""
-    out = np.zeros((n, vals.shape[1]), vals.dtype)
-    if np.bincount(idx, minlength=n).max() == 1:
-        out[idx] = vals
-    else:
-        np.add.at(out, idx, vals)
-    return out
+def _field(words: np.ndarray, f) -> np.ndarray:
+    return ((words >> np.uint64(f.lsb)) & np.uint64(f.mask)).astype(np.int64)
 
 
-def _clean_steps(mem, pc: int, n: int, tiles: int):
-    """(taps, caddrs) of the n STEP words at pc, decoded at once, if none of
-    them faults; None otherwise (the caller then decodes word by word)."""
+def _clean_block(mem, pc: int, n: int, op: Op):
+    """The n words at pc if every one is a well-formed `op` word (legal
+    opcode, allowed here, reserved bits zero); None otherwise, and then the
+    caller decodes word by word in issue order, so that the first fault wins
+    as in the RTL.  Blocks are decoded at once because they are most of a
+    program's words."""
     if pc + n > mem.cfg.idepth:
         return None
-    words = mem.imem[pc:pc + n].astype(np.uint64)
-    op = words >> np.uint64(OPCODE_LSB)
-    tap = (words >> np.uint64(_STEP_F["TAP"].lsb)) & np.uint64(_STEP_F["TAP"].mask)
-    caddr = (words >> np.uint64(_STEP_F["CADDR"].lsb)) & np.uint64(_STEP_F["CADDR"].mask)
-    ok = ((op == np.uint64(Op.STEP)).all() and not (words & _STEP_RSV).any()
-          and (tap < NUM_TAPS).all() and (caddr.astype(np.int64) + tiles <= mem.cfg.adepth).all())
-    return (tap.astype(np.int64), caddr.astype(np.int64)) if ok else None
+    words = mem.imem[pc:pc + n]
+    mask, value = _FIXED[op]
+    return words if ((words & mask) == value).all() else None
+
+
+def _bias_of(words: np.ndarray) -> np.ndarray:
+    """A group's BIAS words -> one signed bias per column."""
+    b = ((words[:, None] >> _BIAS_LSB[None, :]) & _BIAS_MASK).astype(np.int64).ravel()
+    return (b ^ _BIAS_SIGN) - _BIAS_SIGN          # sign-extend the 15-bit fields
+
+
+def _clean_steps(words, tiles: int, adepth: int):
+    """(taps, caddrs) of a group's STEP words if none has a bad field; None
+    otherwise (see _clean_block)."""
+    if words is None:
+        return None
+    tap, caddr = _field(words, _STEP_F["TAP"]), _field(words, _STEP_F["CADDR"])
+    if len(words) and (tap.max() >= NUM_TAPS or caddr.max() + tiles > adepth):
+        return None
+    return tap, caddr
+
+
+def _flush(lay, mem) -> None:
+    if lay is not None:
+        lay.flush(mem)
 
 
 def _close_layer(traces: list[LayerTrace], tl: _Timeline) -> None:
@@ -261,83 +315,174 @@ def _close_layer(traces: list[LayerTrace], tl: _Timeline) -> None:
         traces[-1].end = tl.last_write
 
 
+@functools.lru_cache(maxsize=64)
+def _geometry(rows: int, h: int, w: int):
+    """(pad, src_or_zero, identity) of an H x W layer on `rows` lanes.
+    pad: lanes past H*W.  src_or_zero[tap]: the source pixel of every lane,
+    or npix (a zero pixel) where the source lies outside the image (zero
+    padding) or the lane is padding.  identity[tap]: that tap reads every
+    lane's own pixel (the centre tap of an image that fills its tiles), so
+    no gather is needed.  Cached because networks repeat their layer sizes;
+    the arrays are read-only so that no caller can corrupt the cache."""
+    npix = num_tiles(h, w, rows) * rows
+    p = np.arange(npix)
+    y, x = p // w, p % w
+    pad = p >= h * w
+    src = np.full((NUM_TAPS, npix), npix, np.int64)
+    for tap in range(NUM_TAPS):
+        dy, dx = tap_offset(tap)
+        ok = (~pad) & (y + dy >= 0) & (y + dy < h) & (x + dx >= 0) & (x + dx < w)
+        src[tap, ok] = (p + dy * w + dx)[ok]
+    identity = tuple(bool(np.array_equal(src[t], p)) for t in range(NUM_TAPS))
+    pad.setflags(write=False)
+    src.setflags(write=False)
+    return pad, src, identity
+
+
+@dataclass
+class _Group:
+    oaddr: int
+    ncols: int
+    wbase: int
+    taps: np.ndarray
+    caddrs: np.ndarray
+    bias: np.ndarray
+
+
 class _Layer:
-    """Per-layer constants and the numerics of one output-channel group."""
+    """Per-layer constants and the numerics of the layer's output-channel
+    groups.  The groups are decoded in issue order but computed together
+    when the layer ends (LAYER, END or a fault): the spec leaves a layer that
+    reads AMem words it writes undefined, so every group of a defined layer
+    sees AMem as it was when the layer began, and batching the groups
+    changes no result.  One batch costs far fewer numpy calls than one per
+    group."""
 
     def __init__(self, cfg, h, w, ostride, ndense, acc_mode, has_bias):
         self.cfg, self.h, self.w = cfg, h, w
         self.ostride, self.ndense, self.acc_mode, self.has_bias = ostride, ndense, acc_mode, has_bias
         self.scale = self.shift = 0
-        rows = cfg.rows
-        self.tiles = num_tiles(h, w, rows)
+        self.tiles = num_tiles(h, w, cfg.rows)
         self.wpt = ACC_WORDS_PER_TILE if acc_mode else 1
-        npix = self.tiles * rows
-        p = np.arange(npix)
-        y, x = p // w, p % w
-        self.pad = p >= h * w
-        # Per tap: the source pixel of every lane, or npix (a zero pixel) where
-        # the source lies outside the image (zero padding) or the lane is padding.
-        self.src_or_zero = np.full((NUM_TAPS, npix), npix, np.int64)
-        for tap in range(NUM_TAPS):
-            dy, dx = tap_offset(tap)
-            ok = (~self.pad) & (y + dy >= 0) & (y + dy < h) & (x + dx >= 0) & (x + dx < w)
-            self.src_or_zero[tap, ok] = (p + dy * w + dx)[ok]
-        # AMem words read and written in this layer, for the hazard check.
-        self.read = np.zeros(cfg.adepth, bool)
-        self.written = np.zeros(cfg.adepth, bool)
+        self.pad, self.src_or_zero, self.identity = _geometry(cfg.rows, h, w)
+        self.pad_lanes = h * w < self.tiles * cfg.rows
+        self.pending: list[_Group] = []
 
-    def execute_group(self, mem, oaddr, ncols, wbase, taps, caddrs, bias):
+    def flush(self, mem) -> None:
+        """Compute the pending groups and write their outputs to AMem.
+
+        Layout: channels x pixels, the layout of AMem itself (a channel's
+        tiles are consecutive words), so neither the load nor the store
+        transposes.  The whole layer is one matrix product,
+            acc (columns x pixels) = weights (columns x pairs) @ shifted (pairs x pixels),
+        with one row of `shifted` per (tap, input channel) pair the layer
+        uses: the channel aligned by the tap (the Shift of Shift-PW).  The
+        bias is one more pair whose activation is 1 everywhere.  The product
+        is float32, exact because every partial sum is an integer of
+        magnitude <= 120 * wdepth + 2**14 < 2**24: a group has at most wdepth
+        steps, each adding a 4-bit weight (>= -8) times an activation (<= 15)."""
+        groups, self.pending = self.pending, []
+        if not groups:
+            return
         cfg, rows, tiles = self.cfg, self.cfg.rows, self.tiles
-        n = len(taps)
-        word_idx = caddrs[:, None] + np.arange(tiles)[None, :]          # (n, tiles)
-        out_idx = (oaddr + np.arange(ncols)[:, None] * self.ostride
-                   + np.arange(tiles * self.wpt)[None, :])               # (ncols, tiles*wpt)
-        self.read[word_idx.ravel()] = True
-        if self.written[word_idx.ravel()].any():
-            raise UndefinedProgram("a layer reads AMem words it has already written")
-        if self.read[out_idx.ravel()].any():
-            raise UndefinedProgram("a layer writes AMem words it reads")
-        self.written[out_idx.ravel()] = True
-
+        # the array's accumulator never wraps; float32 is exact (the bias is
+        # added in the product here, in a wider adder at the drain in the RTL)
+        assert 120 * cfg.wdepth < 1 << (cfg.acc_w - 1) and 120 * cfg.wdepth + (1 << 14) < 1 << 24
         npix = tiles * rows
-        acc = np.zeros((npix, cfg.cols), np.float32)
-        if n:
-            # Every input channel once, as float32 pixels plus one zero pixel
-            # (index npix) that masked lanes read.  float32 is exact here:
-            # every partial sum is an integer of magnitude <= 120 * wdepth < 2**24.
-            chans, which = np.unique(caddrs, return_inverse=True)
-            pix = mem.amem[chans[:, None] + np.arange(tiles)[None, :]].reshape(len(chans), npix)
-            img = np.zeros((npix + 1, len(chans)), np.float32)    # row-major: np.take gathers rows fast
-            img[:npix] = np.ascontiguousarray(pix.T)
-            wv = _WEIGHT_OF_NIBBLE[mem.wmem[wbase:wbase + n]]                    # (n, cols)
-            nch = len(chans)
-            # Steps of one tap share one shift: align every channel once for
-            # that tap, then add the steps' outer products as one matrix
-            # product.  The work arrays are reused across taps because fresh
-            # ones cost page faults; mode="clip" (the indices are in range
-            # anyway) lets np.take write into `a` without a buffered copy.
-            a = np.empty((npix, nch), np.float32)                              # (pixels, channels)
-            prod = np.empty_like(acc)
-            for tap in np.unique(taps):
-                sel = np.flatnonzero(taps == tap)
-                if 4 * len(sel) < nch:      # few channels use this tap: shift only those
-                    acc += np.take(img[:, which[sel]], self.src_or_zero[tap], axis=0) @ wv[sel]
-                else:
-                    np.take(img, self.src_or_zero[tap], axis=0, out=a, mode="clip")
-                    acc += np.matmul(a, _rows_summed(nch, which[sel], wv[sel]), out=prod)
-        lim = 120 * cfg.wdepth
-        assert lim < 1 << 24 and lim < 1 << (cfg.acc_w - 1)
-        assert max(acc.max(initial=0), -acc.min(initial=0)) <= lim
-        v = acc[:, :ncols].astype(np.int64)                               # (pixels, ncols)
-        v += bias[:ncols]
-        if self.acc_mode:
-            u = v & 0xFFFFFFFF
-            u[self.pad] = 0
-            nib = (u.T[:, :, None] >> (4 * np.arange(ACC_WORDS_PER_TILE))[None, None, :]) & 0xF
-            # (ncols, tiles, rows, 8) -> words ordered tile-major, nibble plane minor
-            nib = nib.reshape(ncols, tiles, rows, ACC_WORDS_PER_TILE).transpose(0, 1, 3, 2)
-            mem.amem[out_idx] = nib.reshape(ncols, tiles * ACC_WORDS_PER_TILE, rows)
+        ctot = sum(g.ncols for g in groups)
+        taps = np.concatenate([g.taps for g in groups])
+        caddrs = np.concatenate([g.caddrs for g in groups])
+        # Every input channel the layer reads, once.
+        chans, which = np.unique(caddrs, return_inverse=True)
+        nch = len(chans)
+        in_words = chans[:, None] + np.arange(tiles)[None, :]               # (nch, tiles)
+        out_words = [g.oaddr + np.arange(g.ncols)[:, None] * self.ostride
+                     + np.arange(tiles * self.wpt)[None, :] for g in groups]  # (ncols, tiles*wpt) each
+        read = np.zeros(cfg.adepth, bool)
+        read[in_words] = True
+        if any(read[o].any() for o in out_words):
+            raise UndefinedProgram("a layer writes AMem words that it also reads")
+        used = np.zeros((NUM_TAPS, nch), bool)
+        used[taps, which] = True
+        pair = np.cumsum(used.ravel()).reshape(NUM_TAPS, nch) - 1     # pair index, tap major
+        npairs = int(used.sum())
+        shifted = _work("shifted", (npairs + self.has_bias, npix), np.float32)
+        if nch:
+            # the channels plus one zero pixel (index npix) that masked lanes read
+            img = _work("img", (nch, npix + 1), np.float32)
+            # (a tensor's channels are usually one block of AMem: then a slice)
+            block = np.array_equal(chans, chans[0] + tiles * np.arange(nch))
+            img[:, :npix].reshape(nch, tiles, rows)[...] = (
+                mem.amem[chans[0]:chans[-1] + tiles].reshape(nch, tiles, rows) if block else mem.amem[in_words])
+            img[:, npix] = 0
+        for tap in np.flatnonzero(used.any(axis=1)):
+            sel = np.flatnonzero(used[tap])
+            rows_t = shifted[pair[tap, sel[0]]:pair[tap, sel[-1]] + 1]
+            if self.identity[tap] and len(sel) == nch:
+                rows_t[...] = img[:, :npix]
+            else:
+                # mode="clip" (the indices are in range anyway) lets np.take
+                # write into rows_t without a buffered copy
+                np.take(img if len(sel) == nch else img[sel], self.src_or_zero[tap], axis=1,
+                        out=rows_t, mode="clip")
+        if self.has_bias:
+            shifted[npairs] = 1
+        # The weights of each pair, one row block per group.  A program may
+        # repeat a (channel, tap) step in a group, which is legal: its weight
+        # words must add up.
+        wts = np.zeros((ctot, len(shifted)), np.float32)
+        col_of_step = pair[taps, which]
+        row, first = 0, 0
+        for g in groups:
+            n = len(g.taps)
+            cols_g = col_of_step[first:first + n]
+            wv = _WEIGHT_OF_NIBBLE[mem.wmem[g.wbase:g.wbase + n, :g.ncols]]    # (n, ncols)
+            if n and np.bincount(cols_g).max() > 1:
+                np.add.at(wts[row:row + g.ncols].T, cols_g, wv)
+            else:
+                wts[row:row + g.ncols, cols_g] = wv.T
+            if self.has_bias:
+                wts[row:row + g.ncols, npairs] = g.bias[:g.ncols]
+            row, first = row + g.ncols, first + n
+        acc = _work("acc", (ctot, npix), np.float32)
+        if len(shifted):
+            np.matmul(wts, shifted, out=acc)
         else:
-            y = requantize(v, self.scale, self.shift)
-            y[self.pad] = 0
-            mem.amem[out_idx] = y.T.reshape(ncols, tiles, rows)
+            acc.fill(0)
+        v = _work("int", (ctot, npix), np.int64)
+        v[...] = acc
+        if self.acc_mode:
+            v &= 0xFFFFFFFF
+            v[:, self.pad] = 0
+            nib = (v[:, :, None] >> (4 * np.arange(ACC_WORDS_PER_TILE))[None, None, :]) & 0xF
+            # (ctot, tiles, rows, 8) -> words ordered tile-major, nibble plane minor
+            y = nib.reshape(ctot, tiles, rows, ACC_WORDS_PER_TILE).transpose(0, 1, 3, 2)
+        else:
+            y = requantize(v, self.scale, self.shift, out=v)
+            if self.pad_lanes:
+                y[:, self.pad] = 0
+        y = y.reshape(ctot, tiles * self.wpt, rows)
+        # Group by group in issue order: a later group may overwrite words of
+        # an earlier one (legal; the later drain wins).
+        row = 0
+        for g, words in zip(groups, out_words):
+            if self.ostride == tiles * self.wpt:    # the group's channels are one block of AMem
+                mem.amem[g.oaddr:g.oaddr + g.ncols * self.ostride] = y[row:row + g.ncols].reshape(-1, rows)
+            else:
+                mem.amem[words] = y[row:row + g.ncols]
+            row += g.ncols
+
+
+_WORK: dict[tuple, np.ndarray] = {}
+
+
+def _work(name: str, shape: tuple, dtype) -> np.ndarray:
+    """A scratch array, reused across layers and runs: fresh large arrays
+    cost page faults, which were a third of the run time.  One growing
+    buffer per name; its contents are garbage and it never leaves
+    _Layer.flush."""
+    n = math.prod(shape)
+    buf = _WORK.get((name, dtype))
+    if buf is None or buf.size < n:
+        buf = _WORK[(name, dtype)] = np.empty(max(n, 1), dtype)
+    return buf[:n].reshape(shape)

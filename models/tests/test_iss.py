@@ -351,3 +351,133 @@ def test_padding_lanes_dont_care_in_and_zero_out(c):
     for co in range(w.shape[0]):
         last = mem.amem[yi.channel_addr(co) + (t - 1) * wpt: yi.channel_addr(co) + t * wpt]
         assert not last[:, cfg.rows - npad:].any() if npad else True, desc
+
+
+# --- hand-placed programs: addressing the compiler never produces ----------------
+def _channels_at(amem, addrs, t, h, w):
+    """The (C, H, W) tensor that channels at AMem word addresses `addrs` hold."""
+    rows = amem.shape[1]
+    flat = np.stack([amem[a:a + t].reshape(t * rows)[:h * w] for a in addrs])
+    return flat.reshape(len(addrs), h, w).astype(np.int64)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
+def test_irregular_channel_addresses_and_strides(cfg):
+    """Input channels at uneven (even overlapping) AMem addresses, and output
+    channel strides with gaps, in a layer with two groups: the ISS must read
+    and write exactly the words the program names.  The addresses [0, t+1,
+    2t] span (C-1)*t words like a packed tensor does, but are not one."""
+    rng = np.random.default_rng(8)
+    h, w = 3, cfg.rows + 1
+    t = num_tiles(h, w, cfg.rows)
+    assert t >= 2
+    amem = rng.integers(0, 16, size=(cfg.adepth, cfg.rows)).astype(np.uint8)
+    addrs = [0, t + 1, 2 * t]
+    x = _channels_at(amem, addrs, t, h, w)
+    cout = cfg.cols + 2                                   # two groups
+    wt = rng.integers(-8, 8, size=(cout, len(addrs), 3, 3))
+    ostride, obase = t + 3, 8 * t
+    p = Prog()
+    p.layer(h, w, ostride, len(addrs) * 9, scale=3, shift=7)
+    wmem = np.zeros((cfg.wdepth, cfg.cols), np.uint8)
+    wbase = 0
+    for g0 in range(0, cout, cfg.cols):
+        ncols = min(cfg.cols, cout - g0)
+        p.group(obase + g0 * ostride, ncols, wbase, len(addrs) * 9)
+        for ci, a in enumerate(addrs):
+            for tap in range(9):
+                p.step(tap, a)
+                wmem[wbase, :ncols] = wt[g0:g0 + ncols, ci, tap // 3, tap % 3] & 0xF
+                wbase += 1
+    # layer 2 reads layer 1's gapped outputs (a PW on its first 3 channels)
+    # and writes a packed acc-mode block (OSTRIDE = 8t) at obase2
+    obase2 = obase + cout * ostride + 5
+    w2 = rng.integers(-8, 8, size=(2, 3, 1, 1))
+    p.layer(h, w, 8 * t, 3, mode=1)
+    p.group(obase2, 2, wbase, 3)
+    for ci in range(3):
+        p.step(4, obase + ci * ostride)
+        wmem[wbase, :2] = w2[:, ci, 0, 0] & 0xF
+        wbase += 1
+    p.end()
+    mem = p.memories(cfg, amem, wmem)
+    before = mem.amem.copy()
+    res = iss.run(mem)
+    assert res.err == Err.NONE
+    y1 = reference.layer(x, wt, None, 3, 7)
+    assert np.array_equal(_channels_at(mem.amem, [obase + c * ostride for c in range(cout)], t, h, w), y1)
+    y2 = load_acc(mem.amem, obase2, 8 * t, 2, h, w)
+    assert np.array_equal(y2, reference.conv2d(y1[:3], w2))
+    # nothing else changed: not the gaps between output channels, not the inputs
+    written = np.zeros(cfg.adepth, bool)
+    for c in range(cout):
+        written[obase + c * ostride:obase + c * ostride + t] = True
+    written[obase2:obase2 + 2 * 8 * t] = True
+    assert np.array_equal(mem.amem[~written], before[~written])
+
+
+def test_later_group_overwrites_earlier_one():
+    """Two groups of one layer writing the same words: the later one's
+    drain wins, as in the RTL."""
+    cfg = SMALL
+    rng = np.random.default_rng(9)
+    h, w, cin = 2, 6, 2
+    t = num_tiles(h, w, cfg.rows)
+    x = rng.integers(0, 16, size=(cin, h, w))
+    wa = rng.integers(-8, 8, size=(3, cin, 1, 1))
+    wb = rng.integers(-8, 8, size=(1, cin, 1, 1))
+    out, stride = 4 * t, 8 * t
+    p = Prog()
+    p.layer(h, w, stride, cin, mode=1)
+    p.group(out, 3, 0, cin)                     # channels 0..2 at out + c * stride
+    for ci in range(cin):
+        p.step(4, ci * t)
+    p.group(out + stride, 1, cin, cin)          # overwrites the first group's channel 1
+    for ci in range(cin):
+        p.step(4, ci * t)
+    p.end()
+    amem = np.zeros((cfg.adepth, cfg.rows), np.uint8)
+    store_act(amem, 0, t, x)
+    wmem = np.zeros((cfg.wdepth, cfg.cols), np.uint8)
+    wmem[:cin, :3] = wa[:, :, 0, 0].T & 0xF
+    wmem[cin:2 * cin, :1] = wb[:, :, 0, 0].T & 0xF
+    mem = p.memories(cfg, amem, wmem)
+    assert iss.run(mem).err == Err.NONE
+    exp = reference.conv2d(x, wa)
+    exp[1] = reference.conv2d(x, wb)[0]
+    assert not np.array_equal(exp[1], reference.conv2d(x, wa)[1])     # the overwrite shows
+    assert np.array_equal(load_acc(mem.amem, out, stride, 3, h, w), exp)
+
+
+@pytest.mark.parametrize("order", ["read_then_write", "write_then_read", "own_input"])
+def test_layer_reading_its_own_outputs_is_undefined(order):
+    """A layer that reads AMem words it writes (in either order, or a group
+    writing its own input) has no defined result: the ISS refuses it."""
+    cfg = SMALL
+    h, w = 2, 6
+    t = num_tiles(h, w, cfg.rows)
+    p = Prog()
+    p.layer(h, w, t, 1)
+    src, dst = {"read_then_write": ((0, 0), (8 * t, 0)), "write_then_read": ((0, 4 * t), (4 * t, 8 * t)),
+                "own_input": ((0, 4 * t), (8 * t, 4 * t))}[order]
+    for caddr, oaddr in zip(src, dst):        # two groups of one step each
+        p.group(oaddr, 1, 0, 1)
+        p.step(4, caddr)
+    p.end()
+    with pytest.raises(iss.UndefinedProgram):
+        iss.run(p.memories(cfg))
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 50), st.integers(0, 60), st.integers(0, 40), st.integers(1, 40),
+       st.integers(1, 64), st.integers(1, 12))
+def test_timeline_tiles_equal_repeated_tile(x0, drain_free, last_mac, n_slots, drain_words, count):
+    """_Timeline.tiles (closed form) equals count calls of _Timeline.tile from
+    any pipeline state."""
+    a, b = iss._Timeline(), iss._Timeline()
+    for tl in (a, b):
+        tl.x, tl.drain_free, tl.last_mac, tl.last_write = x0, drain_free, last_mac, drain_free + REQ_LAT
+    a.tiles(count, n_slots, drain_words)
+    for _ in range(count):
+        b.tile(n_slots, drain_words)
+    assert vars(a) == vars(b)

@@ -359,11 +359,11 @@ def legal_program(rng, cfg):
     return prog.memories(inputs), [int(v) for v in prog.imem], desc
 
 
-def place(rng, cfg, words):
-    """IMem image with the program at a random START_PC; sometimes at the very
-    end of IMem without its END word, so that it runs off the end."""
+def place(rng, cfg, words, off_end: bool):
+    """IMem image with the program at a random START_PC, or (off_end) at the
+    very end of IMem without its END word, so that it runs off the end."""
     image = np.zeros(cfg.idepth, np.uint64)
-    if rng.random() < 0.1:
+    if off_end:
         words = words[:-1]
         start_pc = cfg.idepth - len(words)
         desc = "no END, ends at the last IMem word"
@@ -442,13 +442,15 @@ async def run_programs(tb, rng, n_legal: int, n_bad: int, max_cycles: int):
     rng.shuffle(todo)
     errs = set()
     n_bad_done = 0      # bad programs cycle through the mutations, so each is used
+    n_legal_done = 0    # every 4th legal program runs off the end of IMem (IMEM_RANGE)
     for j, kind in enumerate(todo):
         for _ in range(50):
             try:
                 mem, words, desc = legal_program(rng, cfg)
             except CompileError:
                 continue
-            image, start_pc, how = place(rng, cfg, words)
+            off_end = (n_legal_done % 4 == 1) if kind == "legal" else rng.random() < 0.1
+            image, start_pc, how = place(rng, cfg, words, off_end)
             desc += f", {how}" if how else ""
             if kind == "bad":
                 image, what = mutate(rng, cfg, image, start_pc, min(len(words), cfg.idepth - start_pc),
@@ -471,6 +473,7 @@ async def run_programs(tb, rng, n_legal: int, n_bad: int, max_cycles: int):
             cov.sample_run(image, start_pc, {**got["counters"], "err": got["err"], "err_pc": got["err_pc"]})
         errs.add(res.err)
         n_bad_done += kind == "bad"
+        n_legal_done += kind == "legal"
     return errs
 
 
