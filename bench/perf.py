@@ -215,43 +215,123 @@ def p4() -> tuple[list[dict], str]:
     return out, "\n".join(lines)
 
 
-def p5(p2rows: list[dict]) -> tuple[dict, str]:
-    """ISS wall time vs RTL wall time (start -> IRQ -> counters read) for the
-    same programs: the P2 block on chip at 9/9 and 1/9.  The Verilator times
-    are those of the P2 runs; Icarus runs the 1/9 program here (9/9 would take
-    minutes)."""
-    cfg = spec.get_config("chip")
-    progs = {k: block_program(cfg, 64, 32, 32, k) for k in (9, 1)}
-    rtl = {(r["sim"], r["k"]): r["rtl_wall_s"] for r in p2rows if r["config"] == "chip"}
-    rtl[("icarus", 1)] = run_checked(cfg, [("P5 chip k=1/9", *progs[1])], "icarus")[0]["run_wall_s"]
-    lines = ["| program | cycles | golden model (ISS) | simulator | RTL simulation | ISS speed-up |",
-             "|---|---:|---:|---|---:|---:|"]
-    ratios = {}
-    for k, (prog, inputs) in progs.items():
-        t = []
-        for _ in range(9):
-            mem = prog.memories(inputs)
-            t0 = time.perf_counter()
-            res = iss.run(mem)
-            t.append(time.perf_counter() - t0)
-        iss_s = statistics.median(t)
-        for sim in ("verilator", "icarus"):
-            if (sim, k) not in rtl:
-                continue
-            ratio = rtl[(sim, k)] / iss_s
-            ratios[(sim, k)] = ratio
-            lines.append(f"| P2 block, chip, {k}/9 | {res.cycles} | {iss_s * 1e3:.1f} ms | {sim} | "
-                         f"{rtl[(sim, k)]:.2f} s | {ratio:.0f}x |")
-    text = ("The golden model is `models.iss.run` (numerics and cycle model together), median of 9 runs; "
-            "the RTL time is one simulation of the same program from START to the IRQ and the counter "
-            "reads, excluding simulator start-up and memory loading (the ISS time excludes building the "
-            "memory images too).\n\n" + "\n".join(lines) + "\n\n"
-            "The ISS computes every group's outputs with a few matrix products whatever the sparsity, "
-            "so its time shrinks less than the RTL's cycle count does: against Verilator the ratio is "
-            "lowest for the sparsest, shortest programs. The ISS was profiled and sped up 3-4x for this "
-            "(STEP blocks decoded at once, one float32 product per tap, work arrays reused: fresh ones "
-            "cost page faults); what is left is numpy's per-call overhead on 1024-pixel layers.")
-    return ratios, text
+def _rtl_walls(cfg: spec.Config, prog, inputs_list: list[dict], sim: str) -> list[float]:
+    """Wall time of each run (START -> IRQ -> counters read; memory loading
+    and simulator start-up excluded) of prog on each input, all in one
+    simulation, every run checked against the golden model."""
+    items = [(f"P5 {i}", prog, x) for i, x in enumerate(inputs_list)]
+    return [o["run_wall_s"] for o in run_checked(cfg, items, sim)]
+
+
+def _network_rtl_walls(cfg: spec.Config, prog, inputs_list: list[dict], output: str, sim: str) -> list[float]:
+    """As _rtl_walls for many inputs of one network, loaded the way the demo
+    does (the first run loads everything, the others only the inputs; only
+    the output tensor is read back), and checked against iss.run_batch."""
+    from verif.demo import image_runs
+
+    out_t = prog.tensors[output]
+    lo, hi = out_t.base, out_t.base + out_t.channels * out_t.stride
+    mems = [prog.memories(x) for x in inputs_list]
+    amems = np.stack([m.amem for m in mems])
+    exp = iss.run_batch(mems[0], amems, prog.start_pc)
+    results, _ = run_on_rtl(cfg, image_runs(prog, inputs_list, output), sim)
+    for i, r in enumerate(results):
+        o = r["outcome"]
+        if any(o[k] != v for k, v in exp.counters().items()) or not np.array_equal(r["dumps"][0], amems[i, lo:hi]):
+            raise AssertionError(f"{prog.layers[-1].name} input {i}: RTL differs from the golden model")
+    return [r["outcome"]["run_wall_s"] for r in results]
+
+
+def _iss_single(prog, inputs_list: list[dict]) -> float:
+    """Median wall time of iss.run over the inputs (memory images built
+    beforehand and not timed)."""
+    t = []
+    for x in inputs_list:
+        mem = prog.memories(x)
+        t0 = time.perf_counter()
+        iss.run(mem, prog.start_pc)
+        t.append(time.perf_counter() - t0)
+    return statistics.median(t)
+
+
+def _iss_batch(prog, inputs_list: list[dict], reps: int = 3) -> float:
+    """Median wall time of one iss.run_batch over all the inputs."""
+    mems = [prog.memories(x) for x in inputs_list]
+    t = []
+    for _ in range(reps):
+        amems = np.stack([m.amem for m in mems])
+        t0 = time.perf_counter()
+        iss.run_batch(mems[0], amems, prog.start_pc)
+        t.append(time.perf_counter() - t0)
+    return statistics.median(t)
+
+
+def p5() -> tuple[list[dict], str]:
+    """The golden model's wall time against RTL simulation of the same work.
+    Each RTL figure is measured in its own simulation just before the ISS is
+    timed on the same programs, so that both see the same machine load."""
+    from models.nn.export import INPUT_NAME, compile_digits, load_network
+    from models.nn.train import load_data
+
+    rows = []
+    chip = spec.get_config("chip")
+    for k in (9, 1):
+        prog, inputs = block_program(chip, 64, 32, 32, k)
+        cycles = iss.run(prog.memories(inputs)).cycles
+        for sim, n in (("verilator", 5), ("icarus", 1)):
+            rtl = statistics.median(_rtl_walls(chip, prog, [inputs] * n, sim))
+            iss_s = _iss_single(prog, [inputs] * 9)
+            rows.append({"work": f"P2 block, chip, {k}/9, one run", "cycles": cycles, "sim": sim,
+                         "rtl_s": rtl, "rtl_n": f"median of {n}" if n > 1 else "1 run",
+                         "iss_s": iss_s, "iss_n": "median of 9"})
+    small = spec.get_config("small")
+    layers, cin, h, w, meta = load_network(REPO / "models" / "trained" / "digits_k3.npz")
+    _, _, x_test, _ = load_data()
+    prog = compile_digits(small, layers, cin, h, w)
+    images = [{INPUT_NAME: img} for img in x_test]
+    cycles = iss.run(prog.memories(images[0]), prog.start_pc).cycles
+    for sim, n in (("verilator", len(images)), ("icarus", 5)):
+        walls = _network_rtl_walls(small, prog, images[:n], meta["output"], sim)
+        rows.append({"work": "digits network 3/9, small, one image", "cycles": cycles, "sim": sim,
+                     "rtl_s": statistics.median(walls), "rtl_n": f"median of {n} images",
+                     "iss_s": _iss_single(prog, images[:60]), "iss_n": "median of 60 images"})
+        if sim == "verilator":
+            rows.append({"work": f"digits network 3/9, small, {n} images", "cycles": cycles * n, "sim": sim,
+                         "rtl_s": sum(walls), "rtl_n": f"sum of {n} runs",
+                         "iss_s": _iss_batch(prog, images[:n]), "iss_n": "one `run_batch`, median of 3"})
+    for r in rows:
+        r["ratio"] = r["rtl_s"] / r["iss_s"]
+    lines = ["| work | cycles | simulator | RTL simulation | golden model (ISS) | ISS speed-up | >= 100x |",
+             "|---|---:|---|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['work']} | {r['cycles']} | {r['sim']} | {_secs(r['rtl_s'])} ({r['rtl_n']}) | "
+                     f"{_secs(r['iss_s'])} ({r['iss_n']}) | {r['ratio']:.0f}x | "
+                     f"{'met' if r['ratio'] >= 100 else 'NOT met'} |")
+    single = next(r for r in rows if r["work"].endswith("one image") and r["sim"] == "verilator")
+    text = ("The golden model is `models.iss.run` (numerics and cycle model together) on one memory image, "
+            "or `models.iss.run_batch`, which runs one program on a stack of AMem images (a test set) with "
+            "the decode and cycle model done once and each layer's numerics as one matrix product for all "
+            "images. The RTL time is the simulation from START to the IRQ and the counter reads, excluding "
+            "simulator start-up and memory loading; the ISS time excludes building the memory images. "
+            "Every RTL run here was checked word for word and counter for counter against the ISS.\n\n"
+            + "\n".join(lines) + "\n\n"
+            "Why one short run on `small` is far from 100x against Verilator: the ISS costs about "
+            f"{single['iss_s'] * 1e3:.1f} ms for the {len(layers)}-layer network whatever the image size, "
+            "numpy's per-call overhead (some 40-60 calls per layer at a few microseconds each), while "
+            f"Verilator runs its {cycles} cycles of an 8x8 array in {single['rtl_s'] * 1e3:.0f} ms. 100x would "
+            "need about 30 us per layer, which a numpy model cannot reach; a compiled model could, at the cost "
+            "of the readable executable specification. Batching the images (the way the demo and the model "
+            "reports use it) amortizes that overhead; against Icarus a single run is far above 100x.")
+    return rows, text
+
+
+def p5_summary(rows: list[dict]) -> str:
+    return "\n".join(f"| P5: golden model >= 100x faster than {r['sim'].capitalize()}, {r['work']} | "
+                     f"{r['ratio']:.0f}x | {'met' if r['ratio'] >= 100 else 'NOT met'} |" for r in rows)
+
+
+def _secs(s: float) -> str:
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
 def regression_time() -> str:
@@ -316,7 +396,8 @@ def main(argv=None) -> int:
     print(p2md, flush=True)
     p4rows, p4md = p4()
     print(p4md, flush=True)
-    p5ratio, p5md = p5(p2rows)
+    p5rows, p5md = p5()
+    print(p5md, flush=True)
     reg = "not measured in this run (`--skip-regression`)." if a.skip_regression else regression_time()
     pngs = plots(p1rows, p2rows)
     chip_pw = [r for r in p1rows if r["config"] == "chip" and r["k"] == 1 and r["cin"] >= 128]
@@ -336,8 +417,7 @@ Produced by `{CMD}` (`make bench`) in {time.time() - t0:.0f} s on this 2-core ma
 | P2: 1/9 speed-up >= 4.9x (ideal 5.0x) | {one['speedup']:.3f}x on chip | {'met' if one['speedup'] >= 4.9 else 'NOT met'} |
 | P2: 3/9 speed-up >= 2.45x (ideal 2.5x) | {three['speedup']:.3f}x on chip | {'met' if three['speedup'] >= 2.45 else 'NOT met'} |
 | P3: stored / dense WMem words = valid-step fraction, exactly | {'equal at every level' if all(r['stored'] == r['valid'] for r in p2rows) else 'DIFFERENT'} | |
-| P5: golden model >= 100x faster than RTL simulation, dense 9/9 block | {p5ratio[('verilator', 9)]:.0f}x vs Verilator | {'met' if p5ratio[('verilator', 9)] >= 100 else 'NOT met'} |
-| P5, sparse 1/9 block (8k cycles) | {p5ratio[('verilator', 1)]:.0f}x vs Verilator, {p5ratio[('icarus', 1)]:.0f}x vs Icarus | {'met' if min(p5ratio[('verilator', 1)], p5ratio[('icarus', 1)]) >= 100 else 'below target vs Verilator: see P5'} |
+{p5_summary(p5rows)}
 
 ## P1: utilization of dense layers
 

@@ -138,7 +138,22 @@ class _Timeline:
 
 def run(mem: Memories, start_pc: int = 0) -> RunResult:
     """Execute from start_pc, updating mem.amem in place."""
+    return run_batch(mem, mem.amem[None], start_pc)
+
+
+def run_batch(mem: Memories, amems: np.ndarray, start_pc: int = 0) -> RunResult:
+    """Execute the program in mem (its IMem and WMem) on a batch of AMem
+    images, amems of shape (images, adepth, rows), updating each in place as
+    run() would (mem.amem itself is not used).  For a test set: one
+    program, many inputs.  What a program does apart from its numbers
+    (instruction flow, faults, cycles) depends only on IMem and WMem, so it
+    is decoded and timed once and the one RunResult holds for every image;
+    each layer's numerics run on all images in one matrix product, which
+    amortizes numpy's per-call cost."""
     cfg = mem.cfg
+    if amems.ndim != 3 or amems.shape[1:] != mem.amem.shape or amems.dtype != mem.amem.dtype:
+        raise ValueError(f"run_batch: amems must be (images, {cfg.adepth}, {cfg.rows}) {mem.amem.dtype}, "
+                         f"not {amems.shape} {amems.dtype}")
     rows, cols = cfg.rows, cfg.cols
     tl = _Timeline()
     traces: list[LayerTrace] = []
@@ -167,7 +182,7 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
         while True:
             op, f = fetch(state)
             if op == Op.END:
-                _flush(lay, mem)
+                _flush(lay, mem.wmem, amems)
                 _close_layer(traces, tl)
                 return RunResult(Err.NONE, 0, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
             if op == Op.LAYER:
@@ -179,7 +194,7 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
                 wpt = ACC_WORDS_PER_TILE if acc_mode else 1
                 if f["OSTRIDE"] < tiles * wpt:
                     raise _Halt(Err.BAD_FIELD, pc)
-                _flush(lay, mem)
+                _flush(lay, mem.wmem, amems)
                 _close_layer(traces, tl)
                 tl.barrier()
                 traces.append(LayerTrace(pc, tl.x))
@@ -247,7 +262,7 @@ def run(mem: Memories, start_pc: int = 0) -> RunResult:
             traces[-1].groups += 1
             state = "group_done"
     except _Halt as h:
-        _flush(lay, mem)      # the groups before the fault were issued and drain
+        _flush(lay, mem.wmem, amems)      # the groups before the fault were issued and drain
         return RunResult(h.err, h.pc, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
 
 
@@ -305,9 +320,9 @@ def _clean_steps(words, tiles: int, adepth: int):
     return tap, caddr
 
 
-def _flush(lay, mem) -> None:
+def _flush(lay, wmem, amems) -> None:
     if lay is not None:
-        lay.flush(mem)
+        lay.flush(wmem, amems)
 
 
 def _close_layer(traces: list[LayerTrace], tl: _Timeline) -> None:
@@ -368,13 +383,14 @@ class _Layer:
         self.pad_lanes = h * w < self.tiles * cfg.rows
         self.pending: list[_Group] = []
 
-    def flush(self, mem) -> None:
-        """Compute the pending groups and write their outputs to AMem.
+    def flush(self, wmem: np.ndarray, amems: np.ndarray) -> None:
+        """Compute the pending groups on every AMem image and write their
+        outputs.
 
-        Layout: channels x pixels, the layout of AMem itself (a channel's
-        tiles are consecutive words), so neither the load nor the store
-        transposes.  The whole layer is one matrix product,
-            acc (columns x pixels) = weights (columns x pairs) @ shifted (pairs x pixels),
+        Layout: channels x images x pixels (a channel's tiles are
+        consecutive AMem words, so neither the load nor the store
+        transposes).  The whole layer is one matrix product,
+            acc (columns x images*pixels) = weights (columns x pairs) @ shifted (pairs x images*pixels),
         with one row of `shifted` per (tap, input channel) pair the layer
         uses: the channel aligned by the tap (the Shift of Shift-PW).  The
         bias is one more pair whose activation is 1 everywhere.  The product
@@ -388,7 +404,7 @@ class _Layer:
         # the array's accumulator never wraps; float32 is exact (the bias is
         # added in the product here, in a wider adder at the drain in the RTL)
         assert 120 * cfg.wdepth < 1 << (cfg.acc_w - 1) and 120 * cfg.wdepth + (1 << 14) < 1 << 24
-        npix = tiles * rows
+        nimg, npix = len(amems), tiles * rows
         ctot = sum(g.ncols for g in groups)
         taps = np.concatenate([g.taps for g in groups])
         caddrs = np.concatenate([g.caddrs for g in groups])
@@ -406,24 +422,28 @@ class _Layer:
         used[taps, which] = True
         pair = np.cumsum(used.ravel()).reshape(NUM_TAPS, nch) - 1     # pair index, tap major
         npairs = int(used.sum())
-        shifted = _work("shifted", (npairs + self.has_bias, npix), np.float32)
+        shifted = _work("shifted", (npairs + self.has_bias, nimg, npix), np.float32)
+        taps_used = np.flatnonzero(used.any(axis=1))
         if nch:
-            # the channels plus one zero pixel (index npix) that masked lanes read
-            img = _work("img", (nch, npix + 1), np.float32)
-            # (a tensor's channels are usually one block of AMem: then a slice)
+            # the channels' pixels, (channels, images, pixels); a tensor's
+            # channels are usually one block of AMem, then a slice
             block = np.array_equal(chans, chans[0] + tiles * np.arange(nch))
-            img[:, :npix].reshape(nch, tiles, rows)[...] = (
-                mem.amem[chans[0]:chans[-1] + tiles].reshape(nch, tiles, rows) if block else mem.amem[in_words])
-            img[:, npix] = 0
-        for tap in np.flatnonzero(used.any(axis=1)):
+            pix = (amems[:, chans[0]:chans[-1] + tiles] if block else amems[:, in_words]
+                   ).reshape(nimg, nch, npix).transpose(1, 0, 2)
+        if any(not self.identity[t] for t in taps_used):
+            # as float32 plus one zero pixel (index npix) that masked lanes read
+            img = _work("img", (nch, nimg, npix + 1), np.float32)
+            img[:, :, :npix] = pix
+            img[:, :, npix] = 0
+        for tap in taps_used:
             sel = np.flatnonzero(used[tap])
             rows_t = shifted[pair[tap, sel[0]]:pair[tap, sel[-1]] + 1]
-            if self.identity[tap] and len(sel) == nch:
-                rows_t[...] = img[:, :npix]
+            if self.identity[tap]:          # no shift (centre tap, no padding lanes)
+                rows_t[...] = pix if len(sel) == nch else pix[sel]
             else:
                 # mode="clip" (the indices are in range anyway) lets np.take
                 # write into rows_t without a buffered copy
-                np.take(img if len(sel) == nch else img[sel], self.src_or_zero[tap], axis=1,
+                np.take(img if len(sel) == nch else img[sel], self.src_or_zero[tap], axis=2,
                         out=rows_t, mode="clip")
         if self.has_bias:
             shifted[npairs] = 1
@@ -436,7 +456,7 @@ class _Layer:
         for g in groups:
             n = len(g.taps)
             cols_g = col_of_step[first:first + n]
-            wv = _WEIGHT_OF_NIBBLE[mem.wmem[g.wbase:g.wbase + n, :g.ncols]]    # (n, ncols)
+            wv = _WEIGHT_OF_NIBBLE[wmem[g.wbase:g.wbase + n, :g.ncols]]    # (n, ncols)
             if n and np.bincount(cols_g).max() > 1:
                 np.add.at(wts[row:row + g.ncols].T, cols_g, wv)
             else:
@@ -444,33 +464,47 @@ class _Layer:
             if self.has_bias:
                 wts[row:row + g.ncols, npairs] = g.bias[:g.ncols]
             row, first = row + g.ncols, first + n
-        acc = _work("acc", (ctot, npix), np.float32)
+        acc = _work("acc", (ctot, nimg * npix), np.float32)
         if len(shifted):
-            np.matmul(wts, shifted, out=acc)
+            np.matmul(wts, shifted.reshape(len(shifted), nimg * npix), out=acc)
         else:
             acc.fill(0)
-        v = _work("int", (ctot, npix), np.int64)
-        v[...] = acc
+        # images major from here on, so that each image's stores read one block
+        v = _work("int", (nimg, ctot, npix), np.int64)
+        v[...] = acc.reshape(ctot, nimg, npix).transpose(1, 0, 2)
         if self.acc_mode:
-            v &= 0xFFFFFFFF
-            v[:, self.pad] = 0
-            nib = (v[:, :, None] >> (4 * np.arange(ACC_WORDS_PER_TILE))[None, None, :]) & 0xF
-            # (ctot, tiles, rows, 8) -> words ordered tile-major, nibble plane minor
-            y = nib.reshape(ctot, tiles, rows, ACC_WORDS_PER_TILE).transpose(0, 1, 3, 2)
+            # int32 two's complement, split into 8 nibble planes: the low and
+            # high nibbles of the 4 little-endian bytes
+            u = v.astype("<u4")
+            u[:, :, self.pad] = 0
+            octets = u.view(np.uint8).reshape(nimg, ctot, tiles, rows, 4)
+            y = np.empty((nimg, ctot, tiles, ACC_WORDS_PER_TILE, rows), np.uint8)  # words tile-major
+            y[:, :, :, 0::2] = (octets & 0xF).transpose(0, 1, 2, 4, 3)
+            y[:, :, :, 1::2] = (octets >> 4).transpose(0, 1, 2, 4, 3)
         else:
             y = requantize(v, self.scale, self.shift, out=v)
             if self.pad_lanes:
-                y[:, self.pad] = 0
-        y = y.reshape(ctot, tiles * self.wpt, rows)
+                y[:, :, self.pad] = 0
+        y = y.reshape(nimg, ctot, tiles * self.wpt, rows)
         # Group by group in issue order: a later group may overwrite words of
         # an earlier one (legal; the later drain wins).
         row = 0
-        for g, words in zip(groups, out_words):
-            if self.ostride == tiles * self.wpt:    # the group's channels are one block of AMem
-                mem.amem[g.oaddr:g.oaddr + g.ncols * self.ostride] = y[row:row + g.ncols].reshape(-1, rows)
-            else:
-                mem.amem[words] = y[row:row + g.ncols]
-            row += g.ncols
+        if self.ostride == tiles * self.wpt:
+            # each group's channels are one block of AMem; groups whose blocks
+            # follow each other are stored as one block
+            blocks = []                                 # [first word, first row, channels]
+            for g in groups:
+                if blocks and blocks[-1][0] + blocks[-1][2] * self.ostride == g.oaddr:
+                    blocks[-1][2] += g.ncols
+                else:
+                    blocks.append([g.oaddr, row, g.ncols])
+                row += g.ncols
+            for at, r0, n in blocks:
+                amems[:, at:at + n * self.ostride] = y[:, r0:r0 + n].reshape(nimg, -1, rows)
+        else:
+            for g, words in zip(groups, out_words):
+                amems[:, words] = y[:, row:row + g.ncols]
+                row += g.ncols
 
 
 _WORK: dict[tuple, np.ndarray] = {}

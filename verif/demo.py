@@ -30,12 +30,33 @@ import numpy as np
 
 from models import iss, spec
 from models.compiler import dense_macs, useful_macs
-from models.nn.export import INPUT_NAME, compile_digits, load_network, predict_reference
+from models.nn.export import BATCH, INPUT_NAME, compile_digits, load_network, predict_reference
 from models.nn.train import load_data
 
 from .rtl_run import Run, full_image_run, run_on_rtl
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def image_runs(prog, inputs: list[dict], output: str) -> list[Run]:
+    """Runs of one program on many inputs in one simulation: the first loads
+    every memory, the others write only the input tensors' words; each
+    dumps only the output tensor's words."""
+    out_t = prog.tensors[output]
+    runs = []
+    for i, x in enumerate(inputs):
+        mem = prog.memories(x)
+        if i == 0:
+            r = full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))
+        else:
+            writes = []
+            for name in x:
+                t = prog.tensors[name]
+                writes.append(("amem", t.base, mem.amem[t.base: t.base + t.channels * t.stride]))
+            r = Run(writes=writes, start_pc=prog.start_pc)
+        r.dumps = [(out_t.base, out_t.channels * out_t.stride)]
+        runs.append(r)
+    return runs
 
 
 def main(argv=None) -> int:
@@ -55,34 +76,26 @@ def main(argv=None) -> int:
         x_test, y_test = x_test[: a.limit], y_test[: a.limit]
     n = len(x_test)
     prog = compile_digits(cfg, layers, cin, h, w)
-    out_t, in_t = prog.tensors[meta["output"]], prog.tensors[INPUT_NAME]
+    out_t = prog.tensors[meta["output"]]
     out_rng = (out_t.base, out_t.channels * out_t.stride)
     print(f"model {Path(a.model).name}: level {meta['level']}/9, {len(layers)} layers, "
           f"{len(prog.imem)} instructions, {len(prog.wmem)} weight words; {n} test images; "
           f"config {cfg.name}, {a.sim}")
 
-    # golden model per image: output words and counters
+    # golden model on every image (one run_batch per BATCH images): output words and counters
     exp_words, exp_counters = [], None
-    for img in x_test:
-        mem = prog.memories({INPUT_NAME: img})
-        res = iss.run(mem, prog.start_pc)
+    for i0 in range(0, n, BATCH):
+        mems = [prog.memories({INPUT_NAME: img}) for img in x_test[i0:i0 + BATCH]]
+        amems = np.stack([m.amem for m in mems])
+        res = iss.run_batch(mems[0], amems, prog.start_pc)
         assert not res.err, res.err
         exp_counters = exp_counters or res.counters()
         assert res.counters() == exp_counters, "cycles must not depend on data"
-        exp_words.append(mem.amem[out_rng[0]: out_rng[0] + out_rng[1]].copy())
+        exp_words += [a[out_rng[0]: out_rng[0] + out_rng[1]].copy() for a in amems]
     ref_logits, _ = predict_reference(layers, x_test, cin)
 
     # one simulation: first image with a full load, then only the input words
-    runs = []
-    for i, img in enumerate(x_test):
-        mem = prog.memories({INPUT_NAME: img})
-        if i == 0:
-            r = full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))
-        else:
-            words = mem.amem[in_t.base: in_t.base + in_t.channels * in_t.stride]
-            r = Run(writes=[("amem", in_t.base, words)], start_pc=prog.start_pc)
-        r.dumps = [out_rng]
-        runs.append(r)
+    runs = image_runs(prog, [{INPUT_NAME: img} for img in x_test], meta["output"])
     dlayers, dcin, _, _, dmeta = load_network(a.dense_model)
     dprog = compile_digits(cfg, dlayers, dcin, h, w)
     dmem = dprog.memories({INPUT_NAME: x_test[0]})

@@ -151,7 +151,7 @@ def write_doc(res: dict, path: Path, fig_name: str) -> None:
     a("## Results")
     a("")
     a(f"INT4 accuracy is the integer numpy reference (`models.reference.layer` per layer). "
-      f"The ISS (`compile_network` + `iss.run`, configs small and chip) was run on "
+      f"The ISS (`compile_network` + `iss.run_batch`, configs small and chip) was run on "
       f"{r9['small']['iss_images']} test images per level and config and gave the same logits bit for bit. "
       "Weight words are the WMem words of the compiled program (stored = valid steps, dense = Cin*K*K per group). "
       "Cycles are per image (ISS cycle model; data-independent). Effective ops/cycle = 2 x dense-equivalent "

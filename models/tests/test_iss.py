@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from models import case as casemod
 from models import iss, reference
 from models.compiler import compile_layer, compile_network
-from models.memory import load_acc, num_tiles, store_act
+from models.memory import Memories, load_acc, num_tiles, store_act
 from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
 
 from .util import (NONZERO_W, SPARSITY, Prog, make_operands, pick_scale_shift, random_bias,
@@ -481,3 +481,31 @@ def test_timeline_tiles_equal_repeated_tile(x0, drain_free, last_mac, n_slots, d
     for _ in range(count):
         b.tile(n_slots, drain_words)
     assert vars(a) == vars(b)
+
+
+# --- run_batch ----------------------------------------------------------------
+@settings(max_examples=40)
+@given(st.sampled_from([SMALL, CHIP]), st.integers(0, 2 ** 32 - 1), st.integers(2, 5))
+def test_run_batch_equals_run_per_image(cfg, seed, nimg):
+    """One program on several input images at once: every image's AMem and
+    the counters equal separate runs (so no image leaks into another)."""
+    h, w, inputs, layers, ref = random_network(seed, cfg, 3, max_hw=8 if cfg is CHIP else 9)
+    prog = compile_network(cfg, h, w, inputs, layers)
+    rng = np.random.default_rng(seed)
+    singles = [prog.memories({k: rng.integers(0, 16, size=ref[k].shape) for k in inputs})
+               for _ in range(nimg)]
+    amems = np.stack([m.amem for m in singles])
+    results = [iss.run(m, prog.start_pc) for m in singles]
+    assert all(r == results[0] for r in results)
+    assert iss.run_batch(singles[0], amems, prog.start_pc) == results[0]
+    for i, m in enumerate(singles):
+        assert np.array_equal(amems[i], m.amem), (seed, i)
+
+
+def test_run_batch_refuses_a_wrong_amem_stack():
+    mem = Memories(SMALL)
+    for bad in (np.zeros((SMALL.adepth, SMALL.rows), np.uint8),              # not a stack
+                np.zeros((2, SMALL.adepth + 1, SMALL.rows), np.uint8),       # wrong depth
+                np.zeros((2, SMALL.adepth, SMALL.rows), np.int64)):          # wrong type
+        with pytest.raises(ValueError, match="amems"):
+            iss.run_batch(mem, bad)
