@@ -418,12 +418,16 @@ class _Layer:
         read[in_words] = True
         if any(read[o].any() for o in out_words):
             raise UndefinedProgram("a layer writes AMem words that it also reads")
+        # The (tap, channel) pairs, tap major: pairs lo[t]:lo[t+1] are tap t's.
         used = np.zeros((NUM_TAPS, nch), bool)
         used[taps, which] = True
-        pair = np.cumsum(used.ravel()).reshape(NUM_TAPS, nch) - 1     # pair index, tap major
-        npairs = int(used.sum())
+        pair_tap, pair_chan = np.nonzero(used)
+        npairs = len(pair_tap)
+        pair = np.zeros((NUM_TAPS, nch), np.int64)
+        pair[pair_tap, pair_chan] = np.arange(npairs)
+        lo = np.searchsorted(pair_tap, np.arange(NUM_TAPS + 1)).tolist()
+        taps_used = [t for t in range(NUM_TAPS) if lo[t] < lo[t + 1]]
         shifted = _work("shifted", (npairs + self.has_bias, nimg, npix), np.float32)
-        taps_used = np.flatnonzero(used.any(axis=1))
         if nch:
             # the channels' pixels, (channels, images, pixels); a tensor's
             # channels are usually one block of AMem, then a slice
@@ -436,15 +440,15 @@ class _Layer:
             img[:, :, :npix] = pix
             img[:, :, npix] = 0
         for tap in taps_used:
-            sel = np.flatnonzero(used[tap])
-            rows_t = shifted[pair[tap, sel[0]]:pair[tap, sel[-1]] + 1]
-            if self.identity[tap]:          # no shift (centre tap, no padding lanes)
-                rows_t[...] = pix if len(sel) == nch else pix[sel]
+            rows_t = shifted[lo[tap]:lo[tap + 1]]
+            every = len(rows_t) == nch          # every channel uses this tap
+            sel = pair_chan[lo[tap]:lo[tap + 1]]
+            if self.identity[tap]:              # no shift (centre tap, no padding lanes)
+                rows_t[...] = pix if every else pix[sel]
             else:
                 # mode="clip" (the indices are in range anyway) lets np.take
                 # write into rows_t without a buffered copy
-                np.take(img if len(sel) == nch else img[sel], self.src_or_zero[tap], axis=2,
-                        out=rows_t, mode="clip")
+                np.take(img if every else img[sel], self.src_or_zero[tap], axis=2, out=rows_t, mode="clip")
         if self.has_bias:
             shifted[npairs] = 1
         # The weights of each pair, one row block per group.  A program may
@@ -470,11 +474,15 @@ class _Layer:
         else:
             acc.fill(0)
         # images major from here on, so that each image's stores read one block
-        v = _work("int", (nimg, ctot, npix), np.int64)
+        # int32 unless a requantizer product could overflow it (int32 is 4x
+        # faster here): |acc + bias| <= 120 * steps + 2**14, r <= 2**30
+        bound = 120 * max(len(g.taps) for g in groups) + (1 << 14)
+        wide = not self.acc_mode and bound * self.scale + (1 << 30) >= 1 << 31
+        v = _work("int", (nimg, ctot, npix), np.int64 if wide else np.int32)
         v[...] = acc.reshape(ctot, nimg, npix).transpose(1, 0, 2)
         if self.acc_mode:
-            # int32 two's complement, split into 8 nibble planes: the low and
-            # high nibbles of the 4 little-endian bytes
+            # the int32 accumulator (two's complement) in 8 nibble planes: the
+            # low and high nibbles of its 4 little-endian bytes
             u = v.astype("<u4")
             u[:, :, self.pad] = 0
             octets = u.view(np.uint8).reshape(nimg, ctot, tiles, rows, 4)

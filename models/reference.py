@@ -53,12 +53,16 @@ def conv2d_loops(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def requantize(acc: np.ndarray, scale: int, shift: int, out: np.ndarray | None = None) -> np.ndarray:
     """clip(floor((acc*scale + r) / 2**shift), 0, 15), r = 2**(shift-1) if
     shift > 0 else 0: round half up, then ReLU and saturation to 4 bits.
-    out: an int64 array of acc's shape to compute in (it may be acc itself)."""
+    Computed in int64; or in `out` (a signed integer array of acc's shape,
+    which may be acc itself) when the caller knows that acc*scale + r fits
+    its dtype."""
     r = (1 << (shift - 1)) if shift > 0 else 0
-    # a new array (or out): the steps below work in place
-    v = np.multiply(np.asarray(acc, np.int64), int(scale), out=out)
+    if out is None:
+        v = np.asarray(acc, np.int64) * int(scale)  # a new array: the steps below work in place
+    else:
+        v = np.multiply(acc, int(scale), out=out)
     v += r
-    v >>= int(shift)                            # >> on int64 floors (arithmetic shift)
+    v >>= int(shift)                            # >> on signed integers floors (arithmetic shift)
     return np.clip(v, ACT_MIN, ACT_MAX, out=v)
 
 
