@@ -77,6 +77,19 @@ def test_requantize_negative_accs(accs, scale, shift):
     assert all(g == 0 for g in got.tolist())
 
 
+@given(st.lists(ACC, min_size=1, max_size=20), st.integers(0, 65535), st.integers(0, 31))
+def test_requantize_in_int32_out_when_it_fits(accs, scale, shift):
+    """With an int32 out array (as the ISS passes when no product can
+    overflow it) the result is the int64 one, computed in place."""
+    acc = np.array(accs, np.int64)
+    if np.abs(acc).max() * scale + (1 << 30) >= 1 << 31:
+        acc = acc * 0 + np.sign(acc) * ((1 << 30) // max(scale, 1))
+    out = acc.astype(np.int32)
+    got = reference.requantize(out, scale, shift, out=out)
+    assert got is out and got.dtype == np.int32
+    assert got.tolist() == [requant_fraction(a, scale, shift) for a in acc.tolist()]
+
+
 @pytest.mark.parametrize("acc,scale,shift,exp", [
     (1, 1, 1, 1),      # 0.5 rounds up
     (-1, 1, 1, 0),     # -0.5 rounds up to 0
