@@ -60,7 +60,7 @@ bench: setup ## performance benchmark on the RTL -> docs/performance.md and plot
 	$(PY) -m bench.perf
 
 # Verilator by default: the 450 test images are 3.2 M cycles, 10-20 s on
-# Verilator, ~17 minutes on Icarus (docs/performance.md, P4).
+# Verilator, 17-21 minutes on Icarus (docs/performance.md, P4).
 DEMO_SIM ?= verilator
 demo: setup ## main job: the sparse INT4 digits model through the RTL, checked, with a report
 	$(PY) -m verif.demo --sim $(DEMO_SIM)

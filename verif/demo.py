@@ -16,8 +16,8 @@ through the RTL simulation, checked against the golden model.
 
 Default simulator: Verilator.  The 450 test images take 3.2 M cycles with
 the 3/9 model on `small` (7,085 per image); Icarus runs the top level at
-~3,200 cycles/s (docs/performance.md, P4), which would be ~17 minutes,
-Verilator at 200-450k cycles/s (10-20 s of simulation, measured).
+2,600-3,200 cycles/s (docs/performance.md, P4), which would be 17-21
+minutes, Verilator at 200-450k cycles/s (10-20 s of simulation, measured).
 """
 from __future__ import annotations
 
