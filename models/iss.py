@@ -522,7 +522,7 @@ def _work(name: str, shape: tuple, dtype) -> np.ndarray:
     """A scratch array, reused across layers and runs: fresh large arrays
     cost page faults, which were a third of the run time.  One growing
     buffer per name; its contents are garbage and it never leaves
-    _Layer.flush."""
+    _Layer.flush.  (So the ISS is not thread-safe: run it in processes.)"""
     n = math.prod(shape)
     buf = _WORK.get((name, dtype))
     if buf is None or buf.size < n:
