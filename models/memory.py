@@ -93,23 +93,39 @@ def load_acc(amem: np.ndarray, base: int, stride: int, c: int, h: int, w: int) -
 
 # --- words as integers (for $readmemh, bus bursts and the ISS) ---------------
 def nibbles_to_ints(lanes: np.ndarray) -> list[int]:
-    """(N, L) nibbles -> N integers, lane i in bits [4i+3:4i]."""
-    out = []
-    for row in np.asarray(lanes, dtype=np.uint64):
-        v = 0
-        for i in range(len(row) - 1, -1, -1):
-            v = (v << ACT_BITS) | int(row[i])
-        out.append(v)
-    return out
+    """(N, L) nibbles -> N integers, lane i in bits [4i+3:4i].  (Vectorized
+    through bytes: two lanes per little-endian byte.  A full chip AMem,
+    16k words of 32 lanes, took 0.25 s lane by lane.)"""
+    lanes = np.asarray(lanes)
+    if lanes.size and (lanes.min() < 0 or lanes.max() > 0xF):
+        raise ValueError("nibbles_to_ints: lane values must be 0..15")
+    n, nl = lanes.shape
+    nb = (nl + 1) // 2
+    packed = np.zeros((n, nb), np.uint8)
+    packed[:, : nl // 2] = lanes[:, 0:nl - 1:2] | (lanes[:, 1:nl:2].astype(np.uint8) << 4)
+    if nl % 2:
+        packed[:, -1] = lanes[:, -1]
+    b = packed.tobytes()
+    return [int.from_bytes(b[k:k + nb], "little") for k in range(0, len(b), nb)]
 
 
 def ints_to_nibbles(words, lanes: int) -> np.ndarray:
-    words = [int(v) for v in words]
-    out = np.zeros((len(words), lanes), np.uint8)
-    for n, v in enumerate(words):
-        for i in range(lanes):
-            out[n, i] = (v >> (ACT_BITS * i)) & 0xF
-    return out
+    """N integers of at most 4*lanes bits -> (N, lanes) nibbles (the inverse
+    of nibbles_to_ints).  A word that does not fit raises ValueError."""
+    nb = (lanes + 1) // 2
+    try:
+        b = b"".join(int(v).to_bytes(nb, "little") for v in words)
+    except OverflowError:
+        bad = next(k for k, v in enumerate(words) if not 0 <= int(v) < 1 << (4 * lanes))
+        raise ValueError(f"ints_to_nibbles: word {bad} ({int(words[bad]):#x}) does not fit {lanes} lanes") from None
+    packed = np.frombuffer(b, np.uint8).reshape(-1, nb)
+    out = np.empty((len(packed), 2 * nb), np.uint8)
+    out[:, 0::2] = packed & 0xF
+    out[:, 1::2] = packed >> 4
+    if lanes % 2 and (out[:, lanes] != 0).any():
+        bad = int(np.flatnonzero(out[:, lanes])[0])
+        raise ValueError(f"ints_to_nibbles: word {bad} does not fit {lanes} lanes")
+    return np.ascontiguousarray(out[:, :lanes])
 
 
 def signed_nibbles(a: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Memory backdoor: bulk load and dump of the SRAM models through their
 arrays (``mem_q`` in hdl/spw_sram_*.v), for tests where the bus path is not
-under test.  One VPI access per memory word (~30 us), so a whole small-config
-AMem takes ~0.1 s; only what a program needs is written.
+under test.  One VPI access per memory word, so only what a program needs
+is written; words are packed and unpacked with numpy (models/memory.py),
+not lane by lane, which used to cost more than the VPI accesses on `chip`.
 
 Word layout is models/memory.py's (lane i in bits [4i+3:4i]); AMem word a
 lives in bank a & 1 (u_amem_even / u_amem_odd), row a >> 1.
@@ -9,6 +10,7 @@ lives in bank a & 1 (u_amem_even / u_amem_odd), row a >> 1.
 from __future__ import annotations
 
 import numpy as np
+from cocotb.handle import Immediate
 
 from models.memory import Memories, ints_to_nibbles, nibbles_to_ints
 
@@ -21,11 +23,14 @@ class Backdoor:
         self.banks = (dut.u_amem_even.mem_q, dut.u_amem_odd.mem_q)
         self.wmem = dut.u_wmem.mem_q
         self.imem = dut.u_imem.mem_q
+        self.rows = len(self.banks[0][0]) // 4
 
     @staticmethod
     def _write(arr, start: int, words) -> None:
+        # Immediate: the memories are idle while the backdoor is used, and an
+        # immediate write skips cocotb's write scheduling
         for i, w in enumerate(words):
-            arr[start + i].value = int(w)
+            arr[start + i].set(Immediate(int(w)))
 
     @staticmethod
     def _read(arr, start: int, n: int) -> list[int]:
@@ -41,14 +46,16 @@ class Backdoor:
         """Write AMem words start .. start+len-1 (nibbles: (n, rows))."""
         for i, w in enumerate(nibbles_to_ints(nibbles)):
             a = start + i
-            self.banks[a & 1][a >> 1].value = w
+            self.banks[a & 1][a >> 1].set(Immediate(w))
+
+    def read_amem(self, start: int, count: int) -> np.ndarray:
+        """AMem words start .. start+count-1 as (count, rows) nibbles."""
+        words = [self.banks[a & 1][a >> 1].value.to_unsigned() for a in range(start, start + count)]
+        return ints_to_nibbles(words, self.rows)
 
     def dump_amem(self, depth: int, rows: int) -> np.ndarray:
-        even = self._read(self.banks[0], 0, depth // 2)
-        odd = self._read(self.banks[1], 0, depth // 2)
-        words = [0] * depth
-        words[0::2], words[1::2] = even, odd
-        return ints_to_nibbles(words, rows)
+        assert rows == self.rows
+        return self.read_amem(0, depth)
 
     def load(self, mem: Memories, imem_words: int | None = None, wmem_words: int | None = None) -> None:
         """Load a whole image: all of AMem (so no stale data survives between

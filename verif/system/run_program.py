@@ -17,7 +17,6 @@ import cocotb
 from cocotb.triggers import RisingEdge
 
 from models import spec
-from models.memory import ints_to_nibbles
 from verif.common.driver import TopDriver
 
 
@@ -49,8 +48,7 @@ async def run_job(dut):
         out["run_wall_s"] = time.time() - t_run     # start -> IRQ -> counters read
         dumps = []
         for start, count in run["dumps"]:
-            words = [bd.banks[a & 1][a >> 1].value.to_unsigned() for a in range(start, start + count)]
-            dumps.append(ints_to_nibbles(words, cfg.rows))
+            dumps.append(bd.read_amem(start, count))
         results.append({"outcome": dict(out), "dumps": dumps})
         if job.get("progress") and (i + 1 == n or (i + 1) % max(1, n // 20) == 0):
             el = time.time() - t0
