@@ -231,13 +231,13 @@ def _network_rtl_walls(cfg: spec.Config, prog, inputs_list: list[dict], output: 
 
     out_t = prog.tensors[output]
     lo, hi = out_t.base, out_t.base + out_t.channels * out_t.stride
-    mems = [prog.memories(x) for x in inputs_list]
-    amems = np.stack([m.amem for m in mems])
-    exp = iss.run_batch(mems[0], amems, prog.start_pc)
+    golden = list(prog.golden(inputs_list))
+    counters = golden[0][0].counters()
+    amems = np.concatenate([a for _, a in golden])
     results, _ = run_on_rtl(cfg, image_runs(prog, inputs_list, output), sim)
     for i, r in enumerate(results):
         o = r["outcome"]
-        if any(o[k] != v for k, v in exp.counters().items()) or not np.array_equal(r["dumps"][0], amems[i, lo:hi]):
+        if any(o[k] != v for k, v in counters.items()) or not np.array_equal(r["dumps"][0], amems[i, lo:hi]):
             raise AssertionError(f"{prog.layers[-1].name} input {i}: RTL differs from the golden model")
     return [r["outcome"]["run_wall_s"] for r in results]
 
@@ -256,12 +256,11 @@ def _iss_single(prog, inputs_list: list[dict]) -> float:
 
 def _iss_batch(prog, inputs_list: list[dict], reps: int = 3) -> float:
     """Median wall time of one iss.run_batch over all the inputs."""
-    mems = [prog.memories(x) for x in inputs_list]
     t = []
     for _ in range(reps):
-        amems = np.stack([m.amem for m in mems])
+        mem, amems = prog.amem_stack(inputs_list)
         t0 = time.perf_counter()
-        iss.run_batch(mems[0], amems, prog.start_pc)
+        iss.run_batch(mem, amems, prog.start_pc)
         t.append(time.perf_counter() - t0)
     return statistics.median(t)
 

@@ -103,6 +103,23 @@ class Compiled:
             store_act(mem.amem, t.base, t.stride, x)
         return mem
 
+    def amem_stack(self, inputs_list: list[dict[str, np.ndarray]]) -> tuple[Memories, np.ndarray]:
+        """Memory images for many inputs, as iss.run_batch takes them: one
+        Memories (program and weights) and the AMem images stacked."""
+        mems = [self.memories(x) for x in inputs_list]
+        return mems[0], np.stack([m.amem for m in mems])
+
+    def golden(self, inputs_list: list[dict[str, np.ndarray]], batch: int = 64):
+        """The golden model on many inputs: yields (iss.RunResult, AMem
+        stack) per `batch` inputs (one iss.run_batch each; the batch bounds
+        the stack: 64 AMem images of `chip` are 32 MiB).  The RunResult is
+        the same for every batch (cycles do not depend on the data)."""
+        from . import iss
+
+        for i0 in range(0, len(inputs_list), batch):
+            mem, amems = self.amem_stack(inputs_list[i0:i0 + batch])
+            yield iss.run_batch(mem, amems, self.start_pc), amems
+
     def read(self, amem: np.ndarray, name: str) -> np.ndarray:
         t = self.tensors[name]
         load = load_acc if t.mode == "acc" else load_act

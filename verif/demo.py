@@ -30,7 +30,7 @@ import numpy as np
 
 from models import iss, spec
 from models.compiler import dense_macs, useful_macs
-from models.nn.export import BATCH, INPUT_NAME, compile_digits, load_network, predict_reference
+from models.nn.export import INPUT_NAME, compile_digits, load_network, predict_reference
 from models.nn.train import load_data
 
 from .rtl_run import Run, full_image_run, run_on_rtl
@@ -82,12 +82,9 @@ def main(argv=None) -> int:
           f"{len(prog.imem)} instructions, {len(prog.wmem)} weight words; {n} test images; "
           f"config {cfg.name}, {a.sim}")
 
-    # golden model on every image (one run_batch per BATCH images): output words and counters
+    # golden model on every image: output words and counters
     exp_words, exp_counters = [], None
-    for i0 in range(0, n, BATCH):
-        mems = [prog.memories({INPUT_NAME: img}) for img in x_test[i0:i0 + BATCH]]
-        amems = np.stack([m.amem for m in mems])
-        res = iss.run_batch(mems[0], amems, prog.start_pc)
+    for res, amems in prog.golden([{INPUT_NAME: img} for img in x_test]):
         assert not res.err, res.err
         exp_counters = exp_counters or res.counters()
         assert res.counters() == exp_counters, "cycles must not depend on data"

@@ -1,6 +1,6 @@
 """Export of an INT4 network to the compiler's LayerDefs, and the two integer
 inference paths: the numpy reference (models.reference.layer per layer) and the
-golden run (models.compiler.compile_network + models.iss.run_batch over the images).
+golden run (models.compiler.compile_network, then Compiled.golden: models.iss.run_batch over the images).
 
 On the chip the classifier is a 1x1 conv C -> 10 in acc mode: it writes the
 raw int32 accumulator (with bias) of every pixel.  Global average pooling
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import iss, reference
+from .. import reference
 from ..compiler import LayerDef, compile_network, dense_macs, useful_macs
 from ..spec import CONFIGS, Config, Err
 
@@ -101,9 +101,6 @@ def compile_digits(cfg: Config | str, layers: list[LayerDef], input_channels: in
     return compile_network(cfg, h, w, {input_name: input_channels}, layers)
 
 
-BATCH = 64      # images per iss.run_batch call (64 AMem images of chip are 32 MiB)
-
-
 def predict_golden(cfg: Config | str, layers: list[LayerDef], images: np.ndarray,
                    input_channels: int = 1, h: int = 8, w: int = 8, input_name: str = INPUT_NAME):
     """Compile for cfg and run every image on the ISS; the host sums the
@@ -114,11 +111,7 @@ def predict_golden(cfg: Config | str, layers: list[LayerDef], images: np.ndarray
     x = _images(images, input_channels)
     out = layers[-1].name
     logits, counters = [], None
-    for i0 in range(0, len(x), BATCH):
-        # iss.run_batch: one program on many images; BATCH bounds the AMem stack
-        mems = [prog.memories({input_name: img}) for img in x[i0:i0 + BATCH]]
-        amems = np.stack([m.amem for m in mems])
-        res = iss.run_batch(mems[0], amems, prog.start_pc)
+    for res, amems in prog.golden([{input_name: img} for img in x]):
         if res.err != Err.NONE:
             raise RuntimeError(f"ISS error {res.err.name} at pc {res.err_pc}")
         c = res.counters()

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from models import case as casemod
 from models import iss, reference
 from models.compiler import compile_layer, compile_network
-from models.memory import Memories, load_acc, num_tiles, store_act
+from models.memory import Memories, load_acc, load_act, num_tiles, store_act
 from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
 
 from .util import (NONZERO_W, SPARSITY, Prog, make_operands, pick_scale_shift, random_bias,
@@ -354,13 +354,6 @@ def test_padding_lanes_dont_care_in_and_zero_out(c):
 
 
 # --- hand-placed programs: addressing the compiler never produces ----------------
-def _channels_at(amem, addrs, t, h, w):
-    """The (C, H, W) tensor that channels at AMem word addresses `addrs` hold."""
-    rows = amem.shape[1]
-    flat = np.stack([amem[a:a + t].reshape(t * rows)[:h * w] for a in addrs])
-    return flat.reshape(len(addrs), h, w).astype(np.int64)
-
-
 @pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
 def test_irregular_channel_addresses_and_strides(cfg):
     """Input channels at uneven (even overlapping) AMem addresses, and output
@@ -373,7 +366,7 @@ def test_irregular_channel_addresses_and_strides(cfg):
     assert t >= 2
     amem = rng.integers(0, 16, size=(cfg.adepth, cfg.rows)).astype(np.uint8)
     addrs = [0, t + 1, 2 * t]
-    x = _channels_at(amem, addrs, t, h, w)
+    x = np.concatenate([load_act(amem, a, 0, 1, h, w) for a in addrs])   # one channel per address
     cout = cfg.cols + 2                                   # two groups
     wt = rng.integers(-8, 8, size=(cout, len(addrs), 3, 3))
     ostride, obase = t + 3, 8 * t
@@ -405,7 +398,7 @@ def test_irregular_channel_addresses_and_strides(cfg):
     res = iss.run(mem)
     assert res.err == Err.NONE
     y1 = reference.layer(x, wt, None, 3, 7)
-    assert np.array_equal(_channels_at(mem.amem, [obase + c * ostride for c in range(cout)], t, h, w), y1)
+    assert np.array_equal(load_act(mem.amem, obase, ostride, cout, h, w), y1)
     y2 = load_acc(mem.amem, obase2, 8 * t, 2, h, w)
     assert np.array_equal(y2, reference.conv2d(y1[:3], w2))
     # nothing else changed: not the gaps between output channels, not the inputs
@@ -509,3 +502,21 @@ def test_run_batch_refuses_a_wrong_amem_stack():
                 np.zeros((2, SMALL.adepth, SMALL.rows), np.int64)):          # wrong type
         with pytest.raises(ValueError, match="amems"):
             iss.run_batch(mem, bad)
+
+
+def test_compiled_golden_batches_equal_single_runs():
+    """Compiled.golden cuts the inputs into batches for run_batch; every
+    input's AMem and the counters must still equal a run of its own,
+    including a last, shorter batch."""
+    rng = np.random.default_rng(12)
+    x0 = rng.integers(0, 16, size=(3, 4, 5))
+    prog = compile_layer(SMALL, x0.shape, rng.integers(-8, 8, size=(5, 3, 3, 3)), None, 3, 5)
+    inputs = [{"x": rng.integers(0, 16, size=x0.shape)} for _ in range(5)]
+    got = list(prog.golden(inputs, batch=2))
+    assert [len(a) for _, a in got] == [2, 2, 1]
+    stack = np.concatenate([a for _, a in got])
+    for x, amem in zip(inputs, stack):
+        mem = prog.memories(x)
+        res = iss.run(mem, prog.start_pc)
+        assert all(r == res for r, _ in got)
+        assert np.array_equal(amem, mem.amem)
