@@ -9,7 +9,7 @@ import time
 import cocotb
 from cocotb.triggers import RisingEdge
 
-from verif.common import reset, start_clock
+from rtlsim.bringup import reset, start_clock
 
 
 @cocotb.test()

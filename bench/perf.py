@@ -30,7 +30,8 @@ from models import iss, reference, spec
 from models.case import random_weights
 from models.compiler import LayerDef, compile_layer, compile_network, dense_macs, useful_macs
 from models.perf_model import dense_weights
-from verif.rtl_run import full_image_run, run_on_rtl
+from rtlsim.job import full_image_run, image_runs, run_on_rtl
+from rtlsim.outcome import RtlRun, check_run
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -45,9 +46,9 @@ def fit_requant(acc: np.ndarray) -> tuple[int, int]:
     return int(min(spec.SCALE_MAX, max(1, round(15 * 2 ** shift / top)))), shift
 
 
-def run_checked(cfg: spec.Config, items: list[tuple[str, object, dict]], sim: str) -> list[dict]:
+def run_checked(cfg: spec.Config, items: list[tuple[str, object, dict]], sim: str) -> list[RtlRun]:
     """Run (label, program, inputs) on the RTL; every AMem word and counter
-    must equal the golden model.  Returns the RTL outcomes."""
+    must equal the golden model.  Returns the RTL runs."""
     runs, exps = [], []
     for _, prog, inputs in items:
         mem = prog.memories(inputs)
@@ -57,16 +58,9 @@ def run_checked(cfg: spec.Config, items: list[tuple[str, object, dict]], sim: st
         runs.append(full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem)))
         exps.append((exp.amem, res))
     results, _ = run_on_rtl(cfg, runs, sim)
-    outs = []
-    for (label, _, _), (amem, res), r in zip(items, exps, results):
-        o = r["outcome"]
-        for k, v in res.counters().items():
-            if o[k] != v:
-                raise AssertionError(f"{label}: RTL {k}={o[k]} but the cycle model says {v}")
-        if not np.array_equal(r["dumps"][0], amem):
-            raise AssertionError(f"{label}: RTL AMem differs from the golden model")
-        outs.append(o)
-    return outs
+    for (label, prog, _), (amem, res), r in zip(items, exps, results):
+        check_run(label, res, amem, r.outcome, r.dumps[0], prog)
+    return results
 
 
 # ---------------------------------------------------------------------------
@@ -87,10 +81,10 @@ def p1(sim: str) -> tuple[list[dict], str]:
                 items.append((f"{cname} K={k} Cin={cin}", prog, {"x": x}))
         outs = run_checked(cfg, items, sim)
         for (label, prog, _), o in zip(items, outs):
-            util = useful_macs(prog) / (cfg.rows * cfg.cols * o["cycles"])
+            util = useful_macs(prog) / (cfg.rows * cfg.cols * o.outcome.cycles)
             k = prog.layers[0].k
-            rows_out.append({"config": cname, "k": k, "cin": prog.layers[0].cin, "cycles": o["cycles"],
-                             "stall": o["stall"], "util": util, "h": h, "w": w, "cout": cout})
+            rows_out.append({"config": cname, "k": k, "cin": prog.layers[0].cin, "cycles": o.outcome.cycles,
+                             "stall": o.outcome.stall, "util": util, "h": h, "w": w, "cout": cout})
     lines += ["| config | H x W | Cout | K | Cin | cycles | stall | utilization |",
               "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows_out:
@@ -127,19 +121,19 @@ def p2(sim: str) -> tuple[list[dict], str]:
             prog, inputs = block_program(cfg, c, h, w, k)
             items.append((f"{cname} k={k}/9", prog, inputs))
         outs = run_checked(cfg, items, sim)
-        base = outs[0]["cycles"]
+        base = outs[0].outcome.cycles
         for (label, prog, _), o, k in zip(items, outs, range(9, 0, -1)):
-            eff = 2 * dense_macs(prog) / o["cycles"]
+            eff = 2 * dense_macs(prog) / o.outcome.cycles
             stored = len(prog.wmem)
             dense_words = sum(st.dense_words for st in prog.layers)
             valid = sum(st.stored_words for st in prog.layers)
             # the valid-step fraction, counted from the weights themselves
             frac_w = valid_fraction(prog)
-            out.append({"config": cname, "c": c, "k": k, "cycles": o["cycles"], "speedup": base / o["cycles"],
+            out.append({"config": cname, "c": c, "k": k, "cycles": o.outcome.cycles, "speedup": base / o.outcome.cycles,
                         "ideal": (1 + 9) / (1 + k), "eff": eff, "tops": eff * FREQ_HZ / 1e12,
                         "stored": stored, "dense_words": dense_words, "valid": valid, "frac_w": frac_w,
-                        "stall": o["stall"], "mac_busy": o["mac_busy"], "skipped": o["skipped"],
-                        "rtl_wall_s": o["run_wall_s"], "sim": sim})
+                        "stall": o.outcome.stall, "mac_busy": o.outcome.mac_busy, "skipped": o.outcome.skipped,
+                        "rtl_wall_s": o.wall_s, "sim": sim})
     lines += ["| config | C | taps kept | cycles | speed-up vs 9/9 | ideal | effective ops/cycle | "
               "effective TOPS @ 534 MHz | stall |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in out:
@@ -169,7 +163,7 @@ def p3_table(p2rows: list[dict]) -> str:
 
 # ---------------------------------------------------------------------------
 def bare_speed(cfg: spec.Config, sim: str, cycles: int) -> float:
-    from verif.common.runner import HDL_DIR, run_cocotb
+    from rtlsim.build import HDL_DIR, run_cocotb
 
     wd = REPO / "build" / "bench" / f"bare-{sim}-{cfg.name}"
     wd.mkdir(parents=True, exist_ok=True)
@@ -200,8 +194,8 @@ def p4() -> tuple[list[dict], str]:
         prog = compile_layer(cfg, x.shape, dense_weights(rng, groups * cfg.cols, cin, 3), None, 1, 4)
         run = full_image_run(prog.memories({"x": x}), 0, len(prog.imem), len(prog.wmem))
         outs, _ = run_on_rtl(cfg, [run] * reps, sim)
-        top = [r["outcome"]["cycles"] / r["outcome"]["run_wall_s"] for r in outs]
-        cycles = outs[0]["outcome"]["cycles"]
+        top = [r.outcome.cycles / r.wall_s for r in outs]
+        cycles = outs[0].outcome.cycles
         # Verilator: a longer bare run, so start-up noise does not decide its speed
         bare_cycles = cycles if sim == "icarus" else max(cycles, 300_000)
         bare = [bare_speed(cfg, sim, bare_cycles) for _ in range(3 if sim == "icarus" else 5)]
@@ -220,26 +214,22 @@ def _rtl_walls(cfg: spec.Config, prog, inputs_list: list[dict], sim: str) -> lis
     and simulator start-up excluded) of prog on each input, all in one
     simulation, every run checked against the golden model."""
     items = [(f"P5 {i}", prog, x) for i, x in enumerate(inputs_list)]
-    return [o["run_wall_s"] for o in run_checked(cfg, items, sim)]
+    return [o.wall_s for o in run_checked(cfg, items, sim)]
 
 
 def _network_rtl_walls(cfg: spec.Config, prog, inputs_list: list[dict], output: str, sim: str) -> list[float]:
     """As _rtl_walls for many inputs of one network, loaded the way the demo
     does (the first run loads everything, the others only the inputs; only
     the output tensor is read back), and checked against iss.run_batch."""
-    from verif.demo import image_runs
-
     out_t = prog.tensors[output]
     lo, hi = out_t.base, out_t.base + out_t.channels * out_t.stride
     golden = list(prog.golden(inputs_list))
-    counters = golden[0][0].counters()
+    res = golden[0][0]
     amems = np.concatenate([a for _, a in golden])
     results, _ = run_on_rtl(cfg, image_runs(prog, inputs_list, output), sim)
     for i, r in enumerate(results):
-        o = r["outcome"]
-        if any(o[k] != v for k, v in counters.items()) or not np.array_equal(r["dumps"][0], amems[i, lo:hi]):
-            raise AssertionError(f"{prog.layers[-1].name} input {i}: RTL differs from the golden model")
-    return [r["outcome"]["run_wall_s"] for r in results]
+        check_run(f"{prog.layers[-1].name} input {i}", res, amems[i, lo:hi], r.outcome, r.dumps[0], prog, base=lo)
+    return [r.wall_s for r in results]
 
 
 def _iss_single(prog, inputs_list: list[dict]) -> float:

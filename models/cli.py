@@ -18,42 +18,27 @@ from . import case as casemod
 from . import isa, iss
 from .compiler import CompileError, compile_layer, dense_macs, useful_macs
 from .memory import nibbles_to_ints, write_hex
-from .spec import ACT_BITS, CONFIGS, INSTR_BITS, W_BITS, get_config
+from .spec import ACT_BITS, CONFIGS, INSTR_BITS, PERF_COUNTERS, W_BITS, get_config
 
 BACKENDS = ("golden", "rtl")
-COUNTERS = ("cycles", "mac_busy", "skipped", "stall")
 
 
 def run_rtl(case: casemod.Case, cfg, sim: str, golden: dict) -> dict:
     """Run the compiled case on the RTL simulation and compare everything
-    with the golden run: y, every AMem word, error status and counters."""
-    from verif.rtl_run import amem_from_dump, full_image_run, run_on_rtl  # needs cocotb
+    with the golden run: every AMem word, error status and counters."""
+    from rtlsim.job import amem_from_dump, full_image_run, run_on_rtl  # needs cocotb
+    from rtlsim.outcome import compare_run
 
     prog = golden["program"]
     mem = prog.memories({"x": case.x})
     exp = mem.copy()
-    iss.run(exp, prog.start_pc)
+    res = iss.run(exp, prog.start_pc)
     [r], wall = run_on_rtl(cfg, [full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))], sim)
     amem = amem_from_dump(cfg, r)
-    y = prog.read(amem, "y")
-    o = r["outcome"]
-    problems = []
-    if o["err"]:
-        problems.append(f"RTL stopped with error code {o['err']} at PC {o['err_pc']}")
-    for k in COUNTERS:
-        if o[k] != golden[k]:
-            problems.append(f"{k}: rtl {o[k]} golden {golden[k]}")
-    bad = np.argwhere(y != golden["y"])
-    for co, yy, xx in bad[:10]:
-        problems.append(f"y[{co},{yy},{xx}]: rtl {y[co, yy, xx]} golden {golden['y'][co, yy, xx]}")
-    if len(bad) > 10:
-        problems.append(f"... {len(bad)} outputs differ")
-    outside = int((amem != exp.amem).any(axis=1).sum())
-    if outside and not len(bad):
-        problems.append(f"{outside} AMem words outside y differ from the golden image")
+    problems = compare_run(res, exp.amem, r.outcome, amem, prog, max_lines=10)
     if problems:
-        raise RuntimeError("RTL differs from the golden model: " + "; ".join(problems))
-    return {"y": y, **{k: o[k] for k in COUNTERS}, "program": prog, "wall_s": wall}
+        raise RuntimeError("RTL differs from the golden model: " + "; ".join(p.strip() for p in problems))
+    return {"y": prog.read(amem, "y"), **r.outcome.counters(), "program": prog, "wall_s": wall}
 
 
 def _report(case: casemod.Case, cfg, out: dict) -> str:
@@ -84,7 +69,7 @@ def cmd_run(a) -> int:
         except (RuntimeError, AssertionError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-    np.savez(a.out, y=out["y"], **{k: np.int64(out[k]) for k in COUNTERS})
+    np.savez(a.out, y=out["y"], **{k: np.int64(out[k]) for k in PERF_COUNTERS})
     print(_report(case, cfg, out))
     if a.backend == "rtl":
         print(f"rtl ({a.sim}): y, cycles and counters equal the golden model "

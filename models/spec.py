@@ -98,6 +98,17 @@ class Config:
     def wmem_bytes_per_word(self) -> int:
         return self.cols * W_BITS // 8
 
+    @property
+    def config_reg(self) -> int:
+        """Value of the read-only CONFIG register (see REGS)."""
+        return self.rows | self.cols << 8 | self.acc_w << 16
+
+    def hdl_params(self) -> dict[str, int]:
+        """Verilog parameters of spw_top (and of any block with the same
+        parameter names) for this configuration."""
+        return {"ROWS": self.rows, "COLS": self.cols, "ADEPTH": self.adepth, "WDEPTH": self.wdepth,
+                "IDEPTH": self.idepth, "ACC_W": self.acc_w}
+
     def check(self) -> None:
         for f in ("rows", "cols"):
             v = getattr(self, f)
@@ -290,6 +301,8 @@ REG = {r.name: r for r in REGS}
 STATUS_BUSY, STATUS_DONE, STATUS_ERROR = 1 << 0, 1 << 1, 1 << 2
 IRQ_DONE, IRQ_ERROR = 1 << 0, 1 << 1
 PERF_COUNTERS = ("cycles", "mac_busy", "skipped", "stall")
+# performance counter -> its register
+PERF_REG = {c: f"PERF_{c.upper()}" for c in PERF_COUNTERS}
 
 # Memory windows: byte base addresses.  A memory word takes the smallest
 # power-of-two number of 32-bit slots that holds it; slot j carries bits

@@ -33,30 +33,10 @@ from models.compiler import dense_macs, useful_macs
 from models.nn.export import INPUT_NAME, compile_digits, load_network, predict_reference
 from models.nn.train import load_data
 
-from .rtl_run import Run, full_image_run, run_on_rtl
+from rtlsim.job import full_image_run, image_runs, run_on_rtl
+from rtlsim.outcome import compare_run
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def image_runs(prog, inputs: list[dict], output: str) -> list[Run]:
-    """Runs of one program on many inputs in one simulation: the first loads
-    every memory, the others write only the input tensors' words; each
-    dumps only the output tensor's words."""
-    out_t = prog.tensors[output]
-    runs = []
-    for i, x in enumerate(inputs):
-        mem = prog.memories(x)
-        if i == 0:
-            r = full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))
-        else:
-            writes = []
-            for name in x:
-                t = prog.tensors[name]
-                writes.append(("amem", t.base, mem.amem[t.base: t.base + t.channels * t.stride]))
-            r = Run(writes=writes, start_pc=prog.start_pc)
-        r.dumps = [(out_t.base, out_t.channels * out_t.stride)]
-        runs.append(r)
-    return runs
 
 
 def main(argv=None) -> int:
@@ -83,11 +63,11 @@ def main(argv=None) -> int:
           f"config {cfg.name}, {a.sim}")
 
     # golden model on every image: output words and counters
-    exp_words, exp_counters = [], None
+    exp_words, exp_res = [], None
     for res, amems in prog.golden([{INPUT_NAME: img} for img in x_test]):
         assert not res.err, res.err
-        exp_counters = exp_counters or res.counters()
-        assert res.counters() == exp_counters, "cycles must not depend on data"
+        exp_res = exp_res or res
+        assert res.counters() == exp_res.counters(), "cycles must not depend on data"
         exp_words += [a[out_rng[0]: out_rng[0] + out_rng[1]].copy() for a in amems]
     ref_logits, _ = predict_reference(layers, x_test, cin)
 
@@ -104,9 +84,8 @@ def main(argv=None) -> int:
 
     bad, preds = [], []
     for i, r in enumerate(results[:n]):
-        o = r["outcome"]
-        got = r["dumps"][0]
-        if o["err"] or any(o[k] != v for k, v in exp_counters.items()) or not np.array_equal(got, exp_words[i]):
+        got = r.dumps[0]
+        if compare_run(exp_res, exp_words[i], r.outcome, got, prog, base=out_rng[0]):
             bad.append(i)
         amem = np.zeros((cfg.adepth, cfg.rows), np.uint8)
         amem[out_rng[0]: out_rng[0] + out_rng[1]] = got
@@ -114,12 +93,12 @@ def main(argv=None) -> int:
         if not np.array_equal(logits, ref_logits[i]):
             bad.append(i)
         preds.append(int(logits.argmax()))
-    dense_cycles = results[n]["outcome"]["cycles"]
-    assert dense_cycles == dres.cycles, "dense model: RTL cycles differ from the cycle model"
+    dense_cycles = results[n].outcome.cycles
+    assert results[n].outcome == dres, f"dense model: {results[n].outcome.diff(dres)}"
 
     preds = np.array(preds)
     acc = float((preds == y_test).mean())
-    cyc = exp_counters["cycles"]
+    cyc = exp_res.cycles
     util = useful_macs(prog) / (cfg.rows * cfg.cols * cyc)
     eff = 2 * dense_macs(dprog) / cyc
     print()

@@ -18,8 +18,8 @@ from models import iss, spec
 from models.case import random_case
 from models.compiler import compile_layer
 
-from .rtl_run import full_image_run, run_on_rtl
-from .common.scoreboard import amem_diff
+from rtlsim.job import full_image_run, run_on_rtl
+from rtlsim.outcome import compare_run
 
 
 def draw(cfg: spec.Config, seed: int, index: int):
@@ -57,11 +57,8 @@ def main(argv=None) -> int:
             kinds[f"k{case.w.shape[-1]}"] += 1
         results, _ = run_on_rtl(cfg, runs, a.sim, progress=True)
         for i, (prog, exp_amem, res), r in zip(idx, expect, results):
-            o = r["outcome"]
-            cycles += o["cycles"]
-            bad = [f"{k}: rtl {o[k]} golden {v}" for k, v in
-                   {"err": int(res.err), **res.counters()}.items() if o[k] != v]
-            bad += amem_diff(exp_amem, r["dumps"][0], prog, max_lines=8)
+            cycles += r.outcome.cycles
+            bad = compare_run(res, exp_amem, r.outcome, r.dumps[0], prog, max_lines=8)
             if bad:
                 failures += 1
                 print(f"FAIL case {i}: " + "; ".join(bad[:10]))

@@ -217,7 +217,7 @@ async def test_out_of_channel_words(dut):
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_aligner(config):
     from models.spec import CONFIGS
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     sim = (os.environ.get("SIM") or "icarus").lower()

@@ -174,7 +174,7 @@ async def test_capture_stream(dut):
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_drain(config):
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     run_cocotb(

@@ -37,7 +37,7 @@ from verif.common.axil_stress import (  # noqa: F401
 from verif.common.axil_stress import drive_raw as _drive_raw
 from verif.common.axil_stress import random_delay as _delay
 from verif.common.axil_stress import stress_addr as _stress_addr
-from verif.common.host import DECERR, OKAY, SLVERR, HostBus, mem_geometry
+from rtlsim.host import DECERR, OKAY, SLVERR, HostBus, mem_geometry
 
 TOP = "tb_spw_host_if"
 HERE = Path(__file__).resolve().parent
@@ -539,7 +539,7 @@ def hostif_parameters(config: str) -> dict:
 
 @pytest.mark.parametrize("config", [*spec.CONFIGS, *EXTRA_CONFIGS])
 def test_spw_host_if(config):
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     run_cocotb(
         toplevel=TOP,

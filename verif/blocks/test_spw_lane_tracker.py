@@ -172,7 +172,7 @@ async def test_random_walks(dut):
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_lane_tracker(config):
     from models.spec import CONFIGS
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     run_cocotb(

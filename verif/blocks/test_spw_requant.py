@@ -187,7 +187,7 @@ async def test_corners(dut):
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_requant(config):
     from models.spec import CONFIGS
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     run_cocotb(

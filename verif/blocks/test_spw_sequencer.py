@@ -498,7 +498,7 @@ async def test_programs(dut):
 def test_spw_sequencer(config):
     from pathlib import Path
 
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     sim = (os.environ.get("SIM") or "icarus").lower()

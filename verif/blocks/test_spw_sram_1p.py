@@ -106,7 +106,7 @@ def write_hex_image(path: Path, width: int, depth: int, seed: int) -> None:
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_sram_1p(config):
     from models.spec import CONFIGS
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     width, depth = cfg.rows * 4, 256

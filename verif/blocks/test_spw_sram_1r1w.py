@@ -87,7 +87,7 @@ async def test_random_two_port(dut):
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_sram_1r1w(config):
     from models.spec import CONFIGS
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import hdl_sources, run_cocotb, run_dir
 
     cfg = CONFIGS[config]
     width, depth = cfg.rows * 4, 256

@@ -2,7 +2,8 @@
 
 ``make_rng`` gives a numpy Generator seeded from ``cocotb.RANDOM_SEED`` (cocotb
 seeds only Python's ``random``); ``start_clock`` / ``reset`` are the usual
-clk_i / rst_ni bring-up.  The pytest side lives in ``verif.common.runner``.
+clk_i / rst_ni bring-up (defined in ``rtlsim.bringup``, which the product
+code shares).  The pytest side is ``rtlsim.build``.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import zlib
 
 import numpy as np
 
-__all__ = ["make_rng", "start_clock", "reset", "CLK_PERIOD_NS", "pack_lanes", "unpack_lanes"]
+from rtlsim.bringup import CLK_PERIOD_NS, reset, start_clock
 
-CLK_PERIOD_NS = 10
+__all__ = ["make_rng", "start_clock", "reset", "CLK_PERIOD_NS", "pack_lanes", "unpack_lanes"]
 
 
 def make_rng(dut=None, name: str = "") -> np.random.Generator:
@@ -26,29 +27,6 @@ def make_rng(dut=None, name: str = "") -> np.random.Generator:
     log = dut._log if dut is not None else cocotb.log
     log.info("numpy rng seeded from cocotb.RANDOM_SEED=%d (name=%r)", seed, name)
     return np.random.default_rng(key)
-
-
-def start_clock(dut, period_ns: float = CLK_PERIOD_NS, signal: str = "clk_i"):
-    """Start a free-running clock on ``dut.<signal>`` and return the Clock."""
-    from cocotb.clock import Clock
-
-    clk = Clock(getattr(dut, signal), period_ns, unit="ns")
-    clk.start()
-    return clk
-
-
-async def reset(dut, cycles: int = 2, signal: str = "rst_ni", clk: str = "clk_i") -> None:
-    """Pulse the async active-low reset for ``cycles`` clock cycles and release
-    it just after a falling edge, so the first rising edge sees it inactive."""
-    from cocotb.triggers import FallingEdge, RisingEdge
-
-    rst = getattr(dut, signal)
-    clock = getattr(dut, clk)
-    rst.value = 0
-    for _ in range(cycles):
-        await RisingEdge(clock)
-    await FallingEdge(clock)
-    rst.value = 1
 
 
 def pack_lanes(values, width: int) -> int:

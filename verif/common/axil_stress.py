@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from models import spec
 
-from .host import DECERR, OKAY, SLVERR, mem_geometry
+from rtlsim.host import DECERR, OKAY, SLVERR, mem_geometry
 
 __all__ = ["MEM_NAMES", "REG_BY_OFF", "RW_MASK", "strb_mask", "HostIfModel", "Txn", "drive_raw",
            "stress_addr", "random_delay", "rand32", "unmapped_reg_offsets", "out_of_depth_addrs"]

@@ -421,7 +421,7 @@ def doc_updated(text: str) -> str:
 
 # every bench that drives HostBus samples its responses
 try:
-    from .host import HostBus
+    from rtlsim.host import HostBus
 
     HostBus.add_observer(sample_bus)
 except ImportError:   # pragma: no cover - host.py needs cocotb only at HostBus() time

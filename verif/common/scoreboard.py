@@ -1,74 +1,40 @@
-"""Scoreboard: compares the RTL's final AMem and counters with the golden
-model (models/iss.py) and explains every difference in model terms: which
-tensor (layer output), channel and pixel, expected and got.
+"""Scoreboard of the system benches: run one program on the DUT and on the
+golden model and compare them.
+
+The comparison itself is ``rtlsim.outcome.check_run``, the one path every
+RTL-versus-model check in the project takes; this module adds what a bench
+needs around it: loading through the backdoor, a run timeout derived from
+the model's cycle count, and coverage sampling of the run.
 """
 from __future__ import annotations
 
-import numpy as np
+from models import iss
+from models.memory import Memories
+from rtlsim.driver import TopDriver
+from rtlsim.outcome import check_run
 
-from models.compiler import Compiled
-from models.memory import num_tiles
-from models.spec import ACC_WORDS_PER_TILE
+from . import coverage as cov
 
-__all__ = ["amem_diff", "check_run"]
-
-
-def _locate(prog: Compiled | None, addr: int) -> tuple[str, int, int, int] | None:
-    """(tensor, channel, tile, plane) of AMem word addr, or None."""
-    if prog is None:
-        return None
-    tiles = num_tiles(prog.h, prog.w, prog.cfg.rows)
-    for t in prog.tensors.values():
-        if t.base <= addr < t.base + t.channels * t.stride:
-            ch, word = divmod(addr - t.base, t.stride)
-            if t.mode == "acc":
-                tile, plane = divmod(word, ACC_WORDS_PER_TILE)
-            else:
-                tile, plane = word, 0
-            if tile < tiles:
-                return t.name, ch, tile, plane
-    return None
+__all__ = ["run_and_check", "run_budget"]
 
 
-def amem_diff(expected: np.ndarray, got: np.ndarray, prog: Compiled | None = None,
-              max_lines: int = 24) -> list[str]:
-    """One line per differing lane: 'layer y ch 3 pixel (y=2,x=5) [word 0x12 lane 4]:
-    expected 7 got 6'.  Acc-mode tensors are also compared as int32 values."""
-    lines: list[str] = []
-    bad_words = np.nonzero((expected != got).any(axis=1))[0]
-    rows = expected.shape[1]
-    for a in bad_words:
-        loc = _locate(prog, int(a))
-        for r in np.nonzero(expected[a] != got[a])[0]:
-            if loc is None:
-                where = f"AMem word {a:#x} (no tensor) lane {r}"
-            else:
-                name, ch, tile, plane = loc
-                p = tile * rows + int(r)
-                yx = f"(y={p // prog.w},x={p % prog.w})" if p < prog.h * prog.w else "(padding)"
-                pl = f" nibble plane {plane}" if plane else ""
-                where = f"layer {name!r} ch {ch} pixel {yx}{pl} [word {a:#x} lane {r}]"
-            lines.append(f"{where}: expected {int(expected[a, r])} got {int(got[a, r])}")
-            if len(lines) >= max_lines:
-                lines.append(f"... ({len(bad_words)} words differ in all)")
-                return lines
-    return lines
+def run_budget(res: iss.RunResult) -> int:
+    """Clock cycles a run may take before the bench calls it hung: four
+    times the cycle model's count, plus room for the host's accesses."""
+    return 4 * res.cycles + 1000
 
 
-def check_run(log, name: str, prog: Compiled | None, exp_amem: np.ndarray, got_amem: np.ndarray,
-              exp_counters: dict, got_counters: dict) -> None:
-    """Raise AssertionError with a readable report if anything differs."""
-    problems = []
-    for k, v in exp_counters.items():
-        if got_counters.get(k) != v:
-            problems.append(f"{k}: expected {v} got {got_counters.get(k)}")
-    diff = amem_diff(exp_amem, got_amem, prog)
-    if diff:
-        problems.append(f"AMem differs in {int((exp_amem != got_amem).any(axis=1).sum())} words:")
-        problems += ["  " + d for d in diff]
-    if problems:
-        msg = f"{name}: RTL differs from the golden model\n" + "\n".join(problems)
-        log.error(msg)
-        raise AssertionError(msg)
-    log.info("%s: AMem and counters match the golden model (%s)", name,
-             ", ".join(f"{k}={v}" for k, v in exp_counters.items()))
+async def run_and_check(drv: TopDriver, name: str, mem: Memories, prog=None, start_pc: int = 0,
+                        imem_words: int | None = None, wmem_words: int | None = None) -> iss.RunResult:
+    """Load ``mem`` (the first ``imem_words`` / ``wmem_words`` of IMem /
+    WMem, all of AMem) through the backdoor, run from ``start_pc`` on the
+    DUT and on the golden model, and require every AMem word and every
+    host-visible register to agree (``Mismatch`` otherwise, naming each
+    difference in terms of ``prog``'s tensors).  Returns the model's run."""
+    exp = mem.copy()
+    res = iss.run(exp, start_pc)
+    drv.backdoor.load(mem, imem_words, wmem_words)
+    got = await drv.run(start_pc, max_cycles=run_budget(res))
+    check_run(name, res, exp.amem, got, drv.dump_amem(), prog, log=drv.dut._log)
+    cov.sample_run(mem.imem, start_pc, got)
+    return res

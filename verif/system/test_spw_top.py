@@ -11,7 +11,6 @@ Knobs (environment): SPW_CONFIG (set by the pytest runner), SPW_NCASES
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -28,34 +27,13 @@ from verif.common import coverage as cov
 from verif.common import make_rng
 from verif.common.axil_stress import (MEM_NAMES, HostIfModel, Txn, drive_raw, out_of_depth_addrs,
                                       rand32, random_delay, unmapped_reg_offsets)
-from verif.common.driver import TopDriver
-from verif.common.host import OKAY, mem_geometry
-from verif.common.scoreboard import check_run
-
-SOURCES = ["spw_top", "spw_host_if", "spw_sequencer", "spw_lane_tracker", "spw_aligner",
-           "spw_mac_array", "spw_drain", "spw_requant", "spw_sram_1p", "spw_sram_1r1w"]
+from rtlsim.driver import TopDriver
+from rtlsim.host import OKAY, mem_geometry
+from verif.common.scoreboard import run_and_check, run_budget
 
 
 def _cfg() -> spec.Config:
     return spec.get_config(os.environ.get("SPW_CONFIG", "small"))
-
-
-def _expect(res: iss.RunResult) -> dict:
-    status = spec.STATUS_DONE | (spec.STATUS_ERROR if res.err else 0)
-    return {"status": status, "err": int(res.err), "err_pc": res.err_pc, **res.counters()}
-
-
-async def _run_and_check(drv: TopDriver, name: str, mem: Memories, prog=None, start_pc: int = 0,
-                         imem_words=None, wmem_words=None) -> iss.RunResult:
-    exp = mem.copy()
-    res = iss.run(exp, start_pc)
-    drv.backdoor.load(mem, imem_words, wmem_words)
-    got = await drv.run(start_pc, max_cycles=4 * res.cycles + 1000)
-    got_amem = drv.dump_amem()
-    check_run(drv.dut._log, name, prog, exp.amem, got_amem, _expect(res),
-              {k: got[k] for k in ("status", "err", "err_pc", "cycles", "mac_busy", "skipped", "stall")})
-    cov.sample_run(mem.imem, start_pc, got)
-    return res
 
 
 def _case_limits(cfg: spec.Config) -> dict:
@@ -102,9 +80,9 @@ async def outputs_defined(dut):
                 seen.append(bad)
 
     task = cocotb.start_soon(watch())
-    got = await drv.run(0, max_cycles=4 * res.cycles + 1000)
+    got = await drv.run(0, max_cycles=run_budget(res))
     task.cancel()
-    assert got["cycles"] == res.cycles and got["err"] == 0, got
+    assert got == res, got.diff(res)
     assert not seen, f"undefined outputs during a run: {seen[:3]}"
 
 
@@ -126,7 +104,7 @@ async def random_layers(dut):
         name = (f"case {i}: Cin={cin} Cout={cout} H={case.x.shape[1]} W={case.x.shape[2]} K={k} "
                 f"mode={case.mode} steps={prog.layers[0].stored_words}/{prog.layers[0].dense_words}")
         dut._log.info(name)
-        await _run_and_check(drv, name, prog.memories({"x": case.x}), prog,
+        await run_and_check(drv, name, prog.memories({"x": case.x}), prog,
                              imem_words=len(prog.imem), wmem_words=len(prog.wmem))
         cov.sample_compiled(prog)
         cov.sample_case(case)
@@ -159,7 +137,7 @@ async def multi_layer_program(dut):
         LayerDef("logits", ["r"], wts(10, c, 1), rng.integers(-100, 100, 10), 1, 0, "acc"),
     ]
     prog = compile_network(cfg, h, w, {"x": c}, layers, outputs=["logits"])
-    await _run_and_check(drv, "multi-layer program", prog.memories({"x": x}), prog,
+    await run_and_check(drv, "multi-layer program", prog.memories({"x": x}), prog,
                          imem_words=len(prog.imem), wmem_words=len(prog.wmem))
     cov.sample_compiled(prog)
     cov.sample_network({"x": x}, layers)
@@ -214,10 +192,10 @@ async def error_programs(dut):
         mem = prog.memories({"x": x})
         mem.imem[:] = 0
         mem.imem[start_pc: start_pc + len(words)] = np.array(words, np.uint64)
-        res = await _run_and_check(drv, f"error program '{name}'", mem, prog, start_pc=start_pc)
+        res = await run_and_check(drv, f"error program '{name}'", mem, prog, start_pc=start_pc)
         assert res.err != Err.NONE, f"{name}: the golden model raised no error"
         codes.add(res.err)
-        await _run_and_check(drv, f"good program after '{name}'", prog.memories({"x": x}), prog)
+        await run_and_check(drv, f"good program after '{name}'", prog.memories({"x": x}), prog)
     missing = set(Err) - {Err.NONE} - codes
     assert not missing, f"error codes never exercised: {sorted(e.name for e in missing)}"
 
@@ -238,8 +216,8 @@ async def bus_loaded_program(dut):
     exp = mem.copy()
     res = iss.run(exp)
     await drv.load_bus(mem, len(prog.imem), len(prog.wmem), prog.amem_words)
-    got = await drv.run(max_cycles=4 * res.cycles + 1000)
-    assert got["err"] == 0 and got["cycles"] == res.cycles, f"{got} vs {res.counters()}"
+    got = await drv.run(max_cycles=run_budget(res))
+    assert got == res, got.diff(res)
     cov.sample_run(mem.imem, 0, got)
     cov.sample_compiled(prog)
     y = prog.tensors["y"]
@@ -318,7 +296,7 @@ async def coverage_closure(dut):
         case = Case(x, wt, bias, scale, shift, mode)
         prog = compile_layer(cfg, x.shape, wt, bias, scale, shift, mode)
         dut._log.info("closure case '%s': %s", name, prog.layers[0])
-        await _run_and_check(drv, f"closure case '{name}'", prog.memories({"x": x}), prog,
+        await run_and_check(drv, f"closure case '{name}'", prog.memories({"x": x}), prog,
                              imem_words=len(prog.imem), wmem_words=len(prog.wmem))
         cov.sample_compiled(prog)
         cov.sample_case(case)
@@ -329,21 +307,6 @@ async def coverage_closure(dut):
 # ---------------------------------------------------------------------------
 RO_REGS = [r.name for r in spec.REGS if r.access == "RO"]
 CONST_REGS = ("ID", "VERSION", "CONFIG", "ADEPTH", "WDEPTH", "IDEPTH", "CTRL", "IRQ_ENABLE", "START_PC")
-
-
-def _mem_word(drv: TopDriver, name: str, word: int) -> int:
-    """Backdoor read of one memory word (layout of the bus windows)."""
-    if name == "amem":
-        return drv.backdoor.banks[word & 1][word >> 1].value.to_unsigned()
-    arr = drv.backdoor.wmem if name == "wmem" else drv.backdoor.imem
-    return arr[word].value.to_unsigned()
-
-
-def _set_mem_word(drv: TopDriver, name: str, word: int, value: int) -> None:
-    if name == "amem":
-        drv.backdoor.banks[word & 1][word >> 1].value = value
-    else:
-        (drv.backdoor.wmem if name == "wmem" else drv.backdoor.imem)[word].value = value
 
 
 def _word_writes(bus, name: str, start: int, words: list[int]) -> list[tuple[int, int]]:
@@ -470,7 +433,7 @@ async def bus_stress_program(dut):
     tracked |= {("amem", yt.base + i) for i in range(yt.channels * yt.stride)}
     for m, wd in sorted(tracked):   # known, random old contents (SRAMs power up X)
         v = int.from_bytes(rng.bytes(16)) & ((1 << mem_geometry(cfg, m)[1]) - 1)
-        _set_mem_word(drv, m, wd, v)
+        drv.backdoor.write_word(m, wd, v)
         model.mem[(m, wd)] = v
     await RisingEdge(dut.clk_i)
 
@@ -484,7 +447,7 @@ async def bus_stress_program(dut):
 
     def check_memories(what: str):
         for (m, wd), v in sorted(model.mem.items()):
-            got = _mem_word(drv, m, wd)
+            got = drv.backdoor.read_word(m, wd)
             assert got == v, f"{what}: {m}[{wd}] = {got:#x}, expected {v:#x}"
 
     # phase 1, idle: load the program (a garbage partial write before some
@@ -580,13 +543,7 @@ async def bus_stress_program(dut):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_top(config):
-    from verif.common.runner import hdl_sources, run_cocotb, run_dir
+    from rtlsim.build import run_dir, run_top
 
-    cfg = spec.get_config(config)
-    params = {"ROWS": cfg.rows, "COLS": cfg.cols, "ADEPTH": cfg.adepth, "WDEPTH": cfg.wdepth,
-              "IDEPTH": cfg.idepth, "ACC_W": cfg.acc_w}
-    run_cocotb(toplevel="spw_top", sources=hdl_sources(*SOURCES), test_module=__name__,
-               test_dir=run_dir(), parameters=params,
-               vpi_public=Path(__file__).resolve().parents[1] / "common" / "spw_top_public.vlt",
-               extra_env={"SPW_CONFIG": config,
-                          "SPW_NCASES": os.environ.get("SPW_NCASES", "6" if config == "small" else "2")})
+    run_top(spec.get_config(config), __name__, run_dir(),
+            extra_env={"SPW_NCASES": os.environ.get("SPW_NCASES", "6" if config == "small" else "2")})

@@ -1,6 +1,6 @@
 """System-level host driver for spw_top: clock and reset, memory loading
 (backdoor or bus), start, wait for the IRQ, results and counters.  All bus
-traffic goes through HostBus (verif/common/host.py)."""
+traffic goes through HostBus (rtlsim/host.py)."""
 from __future__ import annotations
 
 from cocotb.triggers import RisingEdge, with_timeout
@@ -8,15 +8,16 @@ from cocotb.triggers import RisingEdge, with_timeout
 from models import spec
 from models.memory import Memories, nibbles_to_ints
 
-from . import reset, start_clock
 from .backdoor import Backdoor
+from .bringup import CLK_PERIOD_NS, reset, start_clock
 from .host import OKAY, HostBus
+from .outcome import RtlOutcome
 
-__all__ = ["TopDriver", "RunOutcome"]
+__all__ = ["TopDriver"]
 
-
-class RunOutcome(dict):
-    """err, err_pc, status and the four performance counters of one run."""
+# RtlOutcome field -> the register it is read from
+_OUTCOME_REGS = {"status": "STATUS", "err": "ERR_CODE", "err_pc": "ERR_PC",
+                 **{c: r for c, r in spec.PERF_REG.items()}, "irq_status": "IRQ_STATUS"}
 
 
 class TopDriver:
@@ -34,8 +35,7 @@ class TopDriver:
     async def check_identity(self) -> None:
         for name, want in (("ID", spec.ID_VALUE), ("VERSION", spec.VERSION_VALUE),
                            ("ADEPTH", self.cfg.adepth), ("WDEPTH", self.cfg.wdepth),
-                           ("IDEPTH", self.cfg.idepth),
-                           ("CONFIG", self.cfg.rows | self.cfg.cols << 8 | self.cfg.acc_w << 16)):
+                           ("IDEPTH", self.cfg.idepth), ("CONFIG", self.cfg.config_reg)):
             got, resp = await self.bus.read_reg(name)
             assert resp == OKAY and got == want, f"{name}: read {got:#x} resp {resp}, expected {want:#x}"
 
@@ -45,24 +45,21 @@ class TopDriver:
         await self.bus.write_mem_words("wmem", 0, nibbles_to_ints(mem.wmem[:wmem_words]))
         await self.bus.write_mem_words("amem", 0, nibbles_to_ints(mem.amem[:amem_words]))
 
-    async def run(self, start_pc: int = 0, max_cycles: int = 1_000_000) -> RunOutcome:
-        """Start the program at start_pc, wait for the IRQ, read status and
-        counters, clear the IRQ."""
+    async def run(self, start_pc: int = 0, max_cycles: int = 1_000_000) -> RtlOutcome:
+        """Start the program at start_pc, wait for the IRQ (at most
+        ``max_cycles`` clock cycles), read status and counters, clear the IRQ."""
         bus = self.bus
         assert await bus.write_reg("IRQ_ENABLE", spec.IRQ_DONE | spec.IRQ_ERROR) == OKAY
         assert await bus.write_reg("START_PC", start_pc) == OKAY
         assert await bus.write_reg("CTRL", 1) == OKAY
-        await with_timeout(RisingEdge(self.dut.irq_o), max_cycles * 10, "ns")
-        out = RunOutcome()
-        for key, reg in (("status", "STATUS"), ("err", "ERR_CODE"), ("err_pc", "ERR_PC"),
-                         ("cycles", "PERF_CYCLES"), ("mac_busy", "PERF_MAC_BUSY"),
-                         ("skipped", "PERF_SKIPPED"), ("stall", "PERF_STALL"),
-                         ("irq_status", "IRQ_STATUS")):
+        await with_timeout(RisingEdge(self.dut.irq_o), max_cycles * CLK_PERIOD_NS, "ns")
+        out = {}
+        for key, reg in _OUTCOME_REGS.items():
             v, resp = await bus.read_reg(reg)
             assert resp == OKAY, f"read {reg}: resp {resp}"
             out[key] = v
         assert await bus.write_reg("IRQ_STATUS", out["irq_status"]) == OKAY
-        return out
+        return RtlOutcome(**out)
 
     def dump_amem(self):
         return self.backdoor.dump_amem(self.cfg.adepth, self.cfg.rows)

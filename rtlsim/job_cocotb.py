@@ -1,5 +1,5 @@
-"""cocotb job runner for spw_top, used by verif.rtl_run (the CLI's RTL
-backend and the demo).  It executes a pickled job: a list of runs, each
+"""cocotb job runner for spw_top, used by rtlsim.job (the CLI's RTL
+backend, the demo, the soak and the benchmarks).  It executes a pickled job: a list of runs, each
 writing memory words (backdoor), starting the core at a PC through the
 AXI4-Lite host interface, waiting for the IRQ, reading the counters, and
 dumping AMem ranges.  Results are pickled back.  No checking happens here:
@@ -17,7 +17,8 @@ import cocotb
 from cocotb.triggers import RisingEdge
 
 from models import spec
-from verif.common.driver import TopDriver
+from rtlsim.driver import TopDriver
+from rtlsim.outcome import RtlRun
 
 
 @cocotb.test()
@@ -45,11 +46,8 @@ async def run_job(dut):
         await RisingEdge(dut.clk_i)
         t_run = time.time()
         out = await drv.run(run.get("start_pc", 0), max_cycles=run.get("max_cycles", 10_000_000))
-        out["run_wall_s"] = time.time() - t_run     # start -> IRQ -> counters read
-        dumps = []
-        for start, count in run["dumps"]:
-            dumps.append(bd.read_amem(start, count))
-        results.append({"outcome": dict(out), "dumps": dumps})
+        wall = time.time() - t_run     # start -> IRQ -> counters read
+        results.append(RtlRun(out, [bd.read_amem(start, count) for start, count in run["dumps"]], wall))
         if job.get("progress") and (i + 1 == n or (i + 1) % max(1, n // 20) == 0):
             el = time.time() - t0
             bar = "#" * int(30 * (i + 1) / n)

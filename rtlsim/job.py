@@ -1,5 +1,6 @@
 """Run programs on the RTL simulation from plain Python (no pytest): the
-engine behind `python -m models run --backend rtl` and `make demo`.
+engine behind `python -m models run --backend rtl`, `make demo`, the soak
+and the benchmarks.
 
 One simulator process executes a whole job, so a build is reused and many
 runs (say, one per test image) share one start-up.  Memories are loaded
@@ -20,9 +21,9 @@ import numpy as np
 from models import spec
 from models.memory import Memories
 
+from .outcome import RtlRun
+
 SIMS = ("icarus", "verilator")
-SOURCES = ["spw_top", "spw_host_if", "spw_sequencer", "spw_lane_tracker", "spw_aligner",
-           "spw_mac_array", "spw_drain", "spw_requant", "spw_sram_1p", "spw_sram_1r1w"]
 
 
 @dataclass
@@ -47,16 +48,34 @@ def full_image_run(mem: Memories, start_pc: int = 0, imem_words: int | None = No
                start_pc=start_pc, dumps=[(0, mem.cfg.adepth)])
 
 
+def image_runs(prog, inputs: list[dict], output: str) -> list[Run]:
+    """Runs of one compiled program on many inputs in one simulation: the
+    first loads every memory, the others write only the input tensors'
+    words; each dumps only the output tensor's words."""
+    out_t = prog.tensors[output]
+    runs = []
+    for i, x in enumerate(inputs):
+        mem = prog.memories(x)
+        if i == 0:
+            r = full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem))
+        else:
+            writes = []
+            for name in x:
+                t = prog.tensors[name]
+                writes.append(("amem", t.base, mem.amem[t.base: t.base + t.channels * t.stride]))
+            r = Run(writes=writes, start_pc=prog.start_pc)
+        r.dumps = [(out_t.base, out_t.channels * out_t.stride)]
+        runs.append(r)
+    return runs
+
+
 def run_on_rtl(cfg: spec.Config, runs: list[Run], sim: str = "icarus", progress: bool = False,
-               workdir: str | os.PathLike | None = None, verbose: bool = False) -> tuple[list[dict], float]:
-    """Execute runs in one simulation.  Returns ([{outcome, dumps}], wall s).
-    outcome holds status, err, err_pc, cycles, mac_busy, skipped, stall."""
+               workdir: str | os.PathLike | None = None, verbose: bool = False) -> tuple[list[RtlRun], float]:
+    """Execute runs in one simulation.  Returns (one RtlRun per run, wall s)."""
     if sim not in SIMS:
         raise ValueError(f"sim must be one of {SIMS}, not {sim!r}")
-    from verif.common.runner import hdl_sources, run_cocotb
+    from .build import run_top
 
-    params = {"ROWS": cfg.rows, "COLS": cfg.cols, "ADEPTH": cfg.adepth, "WDEPTH": cfg.wdepth,
-              "IDEPTH": cfg.idepth, "ACC_W": cfg.acc_w}
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="spw_rtl_")
@@ -68,12 +87,10 @@ def run_on_rtl(cfg: spec.Config, runs: list[Run], sim: str = "icarus", progress:
         pickle.dump({"runs": [r.__dict__ for r in runs], "progress": progress}, f)
     res.unlink(missing_ok=True)
     try:
-        run_cocotb(toplevel="spw_top", sources=hdl_sources(*SOURCES),
-                   test_module="verif.system.run_program", test_dir=wd, parameters=params, sim=sim,
-                   vpi_public=Path(__file__).resolve().parent / "common" / "spw_top_public.vlt",
-                   extra_env={"SPW_CONFIG": cfg.name, "SPW_JOB": str(job), "SPW_RESULT": str(res),
-                              "COCOTB_LOG_LEVEL": "INFO" if verbose else "WARNING",
-                              "GPI_LOG_LEVEL": "INFO" if verbose else "WARNING"})
+        run_top(cfg, "rtlsim.job_cocotb", wd, sim=sim,
+                extra_env={"SPW_JOB": str(job), "SPW_RESULT": str(res),
+                           "COCOTB_LOG_LEVEL": "INFO" if verbose else "WARNING",
+                           "GPI_LOG_LEVEL": "INFO" if verbose else "WARNING"})
         with open(res, "rb") as f:
             out = pickle.load(f)
     finally:
@@ -82,8 +99,8 @@ def run_on_rtl(cfg: spec.Config, runs: list[Run], sim: str = "icarus", progress:
     return out["results"], out["wall_s"]
 
 
-def amem_from_dump(cfg: spec.Config, result: dict) -> np.ndarray:
-    """The full AMem image of a full_image_run result."""
-    (amem,) = result["dumps"]
+def amem_from_dump(cfg: spec.Config, run: RtlRun) -> np.ndarray:
+    """The full AMem image of a full_image_run's result."""
+    (amem,) = run.dumps
     assert amem.shape == (cfg.adepth, cfg.rows)
     return amem
