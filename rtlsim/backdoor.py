@@ -2,7 +2,8 @@
 arrays (``mem_q`` in hdl/spw_sram_*.v), for tests where the bus path is not
 under test.  One VPI access per memory word, so only what a program needs
 is written; words are packed and unpacked with numpy (models/memory.py),
-not lane by lane, which used to cost more than the VPI accesses on `chip`.
+because packing lane by lane in Python would cost more than the VPI
+accesses themselves on `chip`.
 
 Word layout is models/memory.py's (lane i in bits [4i+3:4i]); AMem word a
 lives in bank a & 1 (u_amem_even / u_amem_odd), row a >> 1.

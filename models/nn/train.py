@@ -71,8 +71,9 @@ class Adam:
 
 
 def single_thread():
-    """One BLAS thread: on these tiny matrices threading only costs (25x on a
-    shared 2-core machine), and one thread keeps float sums deterministic."""
+    """One BLAS thread: on these tiny matrices threading only costs (25x
+    slower measured on two cores), and one thread keeps float sums
+    deterministic."""
     try:
         from threadpoolctl import threadpool_limits   # installed with scikit-learn
     except ImportError:                                # pragma: no cover

@@ -1,6 +1,6 @@
 """The demo network on the RTL: predictions and every output word equal the
-golden model (issue 6).  Icarus runs a subset (the regression's time budget);
-Verilator runs the whole test split."""
+golden model.  Icarus runs a subset of the test split, which keeps the
+regression's time in budget; Verilator runs the whole split."""
 import os
 
 from verif import demo
