@@ -1,5 +1,6 @@
 """Layer cases (CASE.npz): loading with field-by-field validation, running on
-the golden model, and seeded random generation of legal cases.
+the golden model, and seeded random generation of legal cases (the draws
+live in models/stimulus.py; the functions here are its old entry points).
 
 CASE.npz holds x (Cin,H,W) in [0,15]; w (Cout,Cin,K,K) in [-8,7], K in {1,3};
 optional bias (Cout,); scale in [0,65535]; shift in [0,31]; optional mode
@@ -13,7 +14,7 @@ import numpy as np
 
 from . import iss, reference
 from .compiler import CompileError, check_activations, check_layer_params, compile_layer
-from .spec import BIAS_MAX, BIAS_MIN, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config
+from .spec import Config
 
 CASE_KEYS = {"x", "w", "bias", "scale", "shift", "mode"}
 REQUIRED_KEYS = {"x", "w", "scale", "shift"}
@@ -96,85 +97,46 @@ def run_golden(case: Case, cfg: Config) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Random legal cases
+# Random legal cases: thin wrappers over models.stimulus (the knobs API),
+# kept with their old signatures for the callers that predate it.
 # ---------------------------------------------------------------------------
 SPARSITY_KINDS = ("dense", "dw", "random", "empty_groups", "zero_channels")
 
 
 def random_weights(rng: np.random.Generator, cout: int, cin: int, k: int, kind: str,
                    cols: int, taps_kept: int | None = None) -> np.ndarray:
-    """Weights with a chosen sparsity structure.
-    dense: every weight drawn from [-8,7] (a few zeros by chance);
-    dw: each input channel keeps taps_kept of 9 taps for all output channels,
-        the pattern of a pruned depth-wise kernel folded into a PW layer;
-    random: unstructured, each weight zero with probability U(0.3, 0.95);
-    empty_groups: some whole output-channel groups are all zero;
-    zero_channels: some input channels have all-zero weights."""
-    w = rng.integers(W_MIN, W_MAX + 1, size=(cout, cin, k, k))
-    if kind == "dw" and k == 3:
-        kept = taps_kept if taps_kept is not None else int(rng.integers(1, 10))
-        mask = np.zeros((cin, 9), bool)
-        for ci in range(cin):
-            mask[ci, rng.choice(9, kept, replace=False)] = True
-        nonzero = np.array([v for v in range(W_MIN, W_MAX + 1) if v])
-        w = np.where(mask.reshape(1, cin, 3, 3), rng.choice(nonzero, size=w.shape), 0)
-    elif kind == "random":
-        w = w * (rng.random(w.shape) >= rng.uniform(0.3, 0.95))
-    elif kind == "empty_groups":
-        for g in range(0, cout, cols):
-            if rng.random() < 0.5:
-                w[g:g + cols] = 0
-    elif kind == "zero_channels":
-        w[:, rng.random(cin) < 0.4] = 0
-    return w
+    """Weights with a chosen sparsity structure (stimulus.draw_weights with
+    the default LayerKnobs)."""
+    from . import stimulus
+
+    return stimulus.draw_weights(rng, cout, cin, k, cols, kind=kind, taps_kept=taps_kept)
 
 
 def pick_requant(rng: np.random.Generator, acc: np.ndarray) -> tuple[int, int]:
-    """scale, shift that spread acc over [0, 15] (or an extreme, sometimes)."""
-    r = rng.random()
-    if r < 0.05:
-        return 0, int(rng.integers(0, SHIFT_MAX + 1))
-    if r < 0.10:
-        return SCALE_MAX, SHIFT_MAX
-    if r < 0.15:
-        return int(rng.integers(0, SCALE_MAX + 1)), 0
-    span = max(1, int(np.abs(acc).max(initial=1)))
-    shift = int(rng.integers(8, 24))
-    scale = int(np.clip(round(15 * 2 ** shift / span * rng.uniform(0.5, 4)), 0, SCALE_MAX))
-    return scale, shift
+    """scale, shift that spread acc over [0, 15] (or an extreme, sometimes);
+    stimulus.draw_requant with the default LayerKnobs."""
+    from . import stimulus
+
+    return stimulus.draw_requant(rng, acc)
 
 
 def random_case(rng: np.random.Generator, cfg: Config, *, max_hw: int = 13,
                 max_c: int | None = None, kind: str | None = None, k: int | None = None,
                 mode: str | None = None, taps_kept: int | None = None) -> Case:
     """A random legal case for cfg; shapes deliberately include sizes that are
-    not multiples of the array."""
-    max_c = max_c or 2 * cfg.cols + 3
-    for _ in range(100):
-        kk = k if k is not None else int(rng.choice([1, 3]))
-        h = int(rng.integers(1, max_hw + 1))
-        wd = int(rng.integers(1, max_hw + 1))
-        cin = int(rng.integers(1, max_c + 1))
-        cout = int(rng.integers(1, max_c + 1))
-        knd = kind or str(rng.choice(SPARSITY_KINDS))
-        if rng.random() < 0.05:      # extreme operands: the largest |acc|
-            x = np.full((cin, h, wd), 15)
-            w = np.full((cout, cin, kk, kk), int(rng.choice([W_MIN, W_MAX])))
-        else:
-            x = rng.integers(0, 16, size=(cin, h, wd))
-            x = x * (rng.random(x.shape) >= rng.uniform(0, 0.5))   # post-ReLU zeros
-            w = random_weights(rng, cout, cin, kk, knd, cfg.cols, taps_kept)
-        bias = None
-        if rng.random() < 0.7:
-            bias = rng.integers(BIAS_MIN, BIAS_MAX + 1, size=cout) if rng.random() < 0.2 \
-                else rng.integers(-300, 301, size=cout)
-        md = mode or ("acc" if rng.random() < 0.25 else "act")
-        acc = reference.layer(x, w, bias, mode="acc")
-        scale, shift = pick_requant(rng, acc)
-        case = Case(x, w, bias, scale, shift, md)
-        try:
-            compile_layer(cfg, x.shape, w, bias, scale, shift, md)
-        except CompileError:
-            continue
-        return case
-    raise RuntimeError("could not draw a case that fits the configuration")
+    not multiples of the array.  stimulus.draw_layer with the default
+    LayerKnobs, the arguments given overriding their knobs."""
+    from . import stimulus
+
+    kw: dict = {"max_hw": max_hw, "max_c": max_c}
+    if kind is not None:
+        kw["sparsity"] = ((kind, 1.0),)
+    if k is not None:
+        kw["kernels"] = ((k, 1.0),)
+    if mode is not None:
+        if mode not in ("act", "acc"):
+            raise ValueError(f"random_case: mode must be 'act' or 'acc', got {mode!r}")
+        kw["acc_p"] = 1.0 if mode == "acc" else 0.0
+    if taps_kept is not None:
+        kw["taps_kept"] = (taps_kept, taps_kept)
+    return stimulus.draw_layer(rng, cfg, stimulus.LAYER_DEFAULT.replace(**kw))

@@ -154,18 +154,58 @@ def run_batch(mem: Memories, amems: np.ndarray, start_pc: int = 0) -> RunResult:
     if amems.ndim != 3 or amems.shape[1:] != mem.amem.shape or amems.dtype != mem.amem.dtype:
         raise ValueError(f"run_batch: amems must be (images, {cfg.adepth}, {cfg.rows}) {mem.amem.dtype}, "
                          f"not {amems.shape} {amems.dtype}")
-    rows, cols = cfg.rows, cfg.cols
-    tl = _Timeline()
-    traces: list[LayerTrace] = []
-    state = "start"
-    pc = start_pc
-    lay = None
+    return _Run(mem, amems, start_pc).execute()
 
-    def fetch(expect: str):
-        nonlocal pc
-        if pc >= cfg.idepth:
+
+class _Run:
+    """One execution of a program: the sequencer's state between
+    instructions (PC, current layer, timeline, layer traces).  The decode
+    loop works one LAYER or one GROUP (with its BIAS and STEP words) at a
+    time, not one word at a time, so a method call per instruction kind
+    costs little; the numerics are deferred to _Layer.flush.  (Slots: a
+    small network's run is mostly Python overhead, and attribute access is
+    part of it.)"""
+
+    __slots__ = ("mem", "cfg", "amems", "tl", "traces", "pc", "lay")
+
+    def __init__(self, mem: Memories, amems: np.ndarray, start_pc: int):
+        self.mem, self.cfg, self.amems = mem, mem.cfg, amems
+        self.tl = _Timeline()
+        self.traces: list[LayerTrace] = []
+        self.pc = start_pc
+        self.lay: _Layer | None = None
+
+    def execute(self) -> RunResult:
+        state = "start"
+        try:
+            while True:
+                op, f = self.fetch(state)
+                if op == Op.END:
+                    self.end_layer()
+                    return self.result(Err.NONE, 0)
+                if op == Op.LAYER:
+                    self.layer(f)
+                    state = "layerq"
+                else:
+                    self.group(f)
+                    state = "group_done"
+        except _Halt as h:
+            # the groups before the fault were issued, so they drain; the
+            # faulting layer's trace keeps end = -1 (no LAYER or END closed it)
+            self.flush()
+            return self.result(h.err, h.pc)
+
+    def result(self, err: Err, err_pc: int) -> RunResult:
+        tl = self.tl
+        return RunResult(err, err_pc, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, self.traces)
+
+    def fetch(self, expect: str):
+        """Fetch and decode the word at PC as the decoder does in state
+        `expect`; the order of the checks is the spec's fault priority."""
+        pc = self.pc
+        if pc >= self.cfg.idepth:
             raise _Halt(Err.IMEM_RANGE, pc)
-        word = int(mem.imem[pc])
+        word = int(self.mem.imem[pc])
         code = isa.opcode(word)
         if not isa.is_legal_opcode(code):
             raise _Halt(Err.ILLEGAL_OPCODE, pc)
@@ -178,92 +218,109 @@ def run_batch(mem: Memories, amems: np.ndarray, start_pc: int = 0) -> RunResult:
             raise _Halt(Err.RESERVED, pc)
         return op, f
 
-    try:
-        while True:
-            op, f = fetch(state)
-            if op == Op.END:
-                _flush(lay, mem.wmem, amems)
-                _close_layer(traces, tl)
-                return RunResult(Err.NONE, 0, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
-            if op == Op.LAYER:
-                h, w = f["H"], f["W"]
-                if h == 0 or w == 0:
-                    raise _Halt(Err.BAD_FIELD, pc)
-                acc_mode = bool(f["MODE"])
-                tiles = num_tiles(h, w, rows)
-                wpt = ACC_WORDS_PER_TILE if acc_mode else 1
-                if f["OSTRIDE"] < tiles * wpt:
-                    raise _Halt(Err.BAD_FIELD, pc)
-                _flush(lay, mem.wmem, amems)
-                _close_layer(traces, tl)
-                tl.barrier()
-                traces.append(LayerTrace(pc, tl.x))
-                tl.slots(1)
-                lay = _Layer(cfg, h, w, f["OSTRIDE"], f["NDENSE"], acc_mode, bool(f["HAS_BIAS"]))
-                pc += 1
-                op, f = fetch("layer")
-                lay.scale, lay.shift = f["SCALE"], f["SHIFT"]
-                tl.slots(1)
-                pc += 1
-                state = "layerq"
-                continue
-            # GROUP
-            ncols, nsteps, wbase, oaddr = f["NCOLS"], f["NSTEPS"], f["WBASE"], f["OADDR"]
-            if not 1 <= ncols <= cols or nsteps > lay.ndense:
-                raise _Halt(Err.BAD_FIELD, pc)
-            if wbase + nsteps > cfg.wdepth:
-                raise _Halt(Err.WMEM_RANGE, pc)
-            if oaddr + (ncols - 1) * lay.ostride + lay.tiles * lay.wpt > cfg.adepth:
-                raise _Halt(Err.AMEM_RANGE, pc)
-            tl.slots(1)
-            pc += 1
-            bias = np.zeros(cols, np.int64)
-            if lay.has_bias:
-                nbias = cols // BIAS_PER_WORD
-                block = _clean_block(mem, pc, nbias, Op.BIAS)
-                if block is not None:
-                    bias = _bias_of(block)
-                    tl.slots(nbias)
-                    pc += nbias
-                else:
-                    # as for STEP words below: word by word, so the first fault wins
-                    for j in range(0, cols, BIAS_PER_WORD):
-                        _, fb = fetch("bias")
-                        for n in range(BIAS_PER_WORD):
-                            bias[j + n] = fb[f"B{n}"]
-                        tl.slots(1)
-                        pc += 1
-            fast = _clean_steps(_clean_block(mem, pc, nsteps, Op.STEP), lay.tiles, cfg.adepth)
-            if fast is not None:
-                taps, caddrs = fast
-                pc += nsteps
-            else:
-                # A block with a fault (or one running past IMem) is decoded
-                # word by word in issue order, so the first fault wins.
-                taps = np.zeros(nsteps, np.int64)
-                caddrs = np.zeros(nsteps, np.int64)
-                for s in range(nsteps):
-                    try:
-                        _, fs = fetch("steps")
-                        if fs["TAP"] >= NUM_TAPS:
-                            raise _Halt(Err.BAD_FIELD, pc)
-                        if fs["CADDR"] + lay.tiles > cfg.adepth:
-                            raise _Halt(Err.AMEM_RANGE, pc)
-                    except _Halt:
-                        tl.steps(s)      # the steps of tile 0 already issued still
-                        tl.mac_busy += s  # flow through the MAC stage
-                        raise
-                    taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
-                    pc += 1
-            lay.pending.append(_Group(oaddr, ncols, wbase, taps, caddrs, bias))
-            tl.tiles(lay.tiles, max(nsteps, 1), ncols * lay.wpt)
-            tl.mac_busy += lay.tiles * nsteps
-            tl.skipped += lay.tiles * (lay.ndense - nsteps)
-            traces[-1].groups += 1
-            state = "group_done"
-    except _Halt as h:
-        _flush(lay, mem.wmem, amems)      # the groups before the fault were issued and drain
-        return RunResult(h.err, h.pc, tl.halt_cycles(), tl.mac_busy, tl.skipped, tl.stall, traces)
+    def flush(self) -> None:
+        if self.lay is not None:
+            self.lay.flush(self.mem.wmem, self.amems)
+
+    def end_layer(self) -> None:
+        """The current layer is complete (a LAYER or END decoded): compute
+        it and record the cycle of its last write."""
+        self.flush()
+        if self.traces and self.traces[-1].end < 0:
+            self.traces[-1].end = self.tl.last_write
+
+    # --- LAYER + LAYERQ ----------------------------------------------------
+    def layer(self, f: dict) -> None:
+        """A LAYER word and the LAYERQ word that must follow it."""
+        h, w = f["H"], f["W"]
+        if h == 0 or w == 0:
+            raise _Halt(Err.BAD_FIELD, self.pc)
+        acc_mode = bool(f["MODE"])
+        tiles = num_tiles(h, w, self.cfg.rows)
+        wpt = ACC_WORDS_PER_TILE if acc_mode else 1
+        if f["OSTRIDE"] < tiles * wpt:
+            raise _Halt(Err.BAD_FIELD, self.pc)
+        self.end_layer()
+        tl = self.tl
+        tl.barrier()
+        self.traces.append(LayerTrace(self.pc, tl.x))
+        tl.slots(1)
+        self.lay = _Layer(self.cfg, h, w, f["OSTRIDE"], f["NDENSE"], acc_mode, bool(f["HAS_BIAS"]))
+        self.pc += 1
+        _, fq = self.fetch("layer")
+        self.lay.scale, self.lay.shift = fq["SCALE"], fq["SHIFT"]
+        tl.slots(1)
+        self.pc += 1
+
+    # --- GROUP [+ BIAS words] + STEP words -----------------------------------
+    def group(self, f: dict) -> None:
+        """A GROUP word, its BIAS and STEP words, and the timing of its tiles."""
+        cfg, lay, tl = self.cfg, self.lay, self.tl
+        ncols, nsteps, wbase, oaddr = f["NCOLS"], f["NSTEPS"], f["WBASE"], f["OADDR"]
+        if not 1 <= ncols <= cfg.cols or nsteps > lay.ndense:
+            raise _Halt(Err.BAD_FIELD, self.pc)
+        if wbase + nsteps > cfg.wdepth:
+            raise _Halt(Err.WMEM_RANGE, self.pc)
+        if oaddr + (ncols - 1) * lay.ostride + lay.tiles * lay.wpt > cfg.adepth:
+            raise _Halt(Err.AMEM_RANGE, self.pc)
+        tl.slots(1)
+        self.pc += 1
+        bias = self.bias_words() if lay.has_bias else np.zeros(cfg.cols, np.int64)
+        taps, caddrs = self.step_words(nsteps)
+        lay.pending.append(_Group(oaddr, ncols, wbase, taps, caddrs, bias))
+        tl.tiles(lay.tiles, max(nsteps, 1), ncols * lay.wpt)
+        tl.mac_busy += lay.tiles * nsteps
+        tl.skipped += lay.tiles * (lay.ndense - nsteps)
+        self.traces[-1].groups += 1
+
+    def bias_words(self) -> np.ndarray:
+        """The group's cols/4 BIAS words -> one bias per column."""
+        nbias = self.cfg.cols // BIAS_PER_WORD
+        block = _clean_block(self.mem, self.pc, nbias, Op.BIAS)
+        if block is None:
+            return self._bias_word_by_word()
+        self.tl.slots(nbias)
+        self.pc += nbias
+        return _bias_of(block)
+
+    def _bias_word_by_word(self) -> np.ndarray:
+        # as for STEP words: in issue order, so the first fault wins
+        bias = np.zeros(self.cfg.cols, np.int64)
+        for j in range(0, self.cfg.cols, BIAS_PER_WORD):
+            _, fb = self.fetch("bias")
+            for n in range(BIAS_PER_WORD):
+                bias[j + n] = fb[f"B{n}"]
+            self.tl.slots(1)
+            self.pc += 1
+        return bias
+
+    def step_words(self, nsteps: int) -> tuple[np.ndarray, np.ndarray]:
+        """The group's STEP words -> (taps, AMem addresses of the channels)."""
+        fast = _clean_steps(_clean_block(self.mem, self.pc, nsteps, Op.STEP), self.lay.tiles, self.cfg.adepth)
+        if fast is None:
+            return self._steps_word_by_word(nsteps)
+        self.pc += nsteps
+        return fast
+
+    def _steps_word_by_word(self, nsteps: int) -> tuple[np.ndarray, np.ndarray]:
+        # A block with a fault (or one running past IMem) is decoded word by
+        # word in issue order, so the first fault wins.
+        taps = np.zeros(nsteps, np.int64)
+        caddrs = np.zeros(nsteps, np.int64)
+        for s in range(nsteps):
+            try:
+                _, fs = self.fetch("steps")
+                if fs["TAP"] >= NUM_TAPS:
+                    raise _Halt(Err.BAD_FIELD, self.pc)
+                if fs["CADDR"] + self.lay.tiles > self.cfg.adepth:
+                    raise _Halt(Err.AMEM_RANGE, self.pc)
+            except _Halt:
+                self.tl.steps(s)       # the steps of tile 0 already issued still
+                self.tl.mac_busy += s  # flow through the MAC stage
+                raise
+            taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
+            self.pc += 1
+        return taps, caddrs
 
 
 # WMem nibble -> signed weight (two's complement), as float32 for the matrix products.
@@ -320,16 +377,6 @@ def _clean_steps(words, tiles: int, adepth: int):
     return tap, caddr
 
 
-def _flush(lay, wmem, amems) -> None:
-    if lay is not None:
-        lay.flush(wmem, amems)
-
-
-def _close_layer(traces: list[LayerTrace], tl: _Timeline) -> None:
-    if traces and traces[-1].end < 0:
-        traces[-1].end = tl.last_write
-
-
 @functools.lru_cache(maxsize=64)
 def _geometry(rows: int, h: int, w: int):
     """(pad, src_or_zero, identity) of an H x W layer on `rows` lanes.
@@ -362,6 +409,39 @@ class _Group:
     taps: np.ndarray
     caddrs: np.ndarray
     bias: np.ndarray
+
+
+@dataclass(slots=True)
+class _Pairs:
+    """The (tap, input channel) pairs a layer's steps use, tap major.  Each
+    pair is one row of the product's activation operand, so a channel read
+    under several taps is aligned once per tap, and a pair that several
+    groups use (the usual case: every group reads every channel) once for
+    the whole layer."""
+    chans: np.ndarray        # AMem address of word 0 of every input channel read, sorted, once
+    in_words: np.ndarray     # (channels, tiles): their words
+    pair_chan: np.ndarray    # index into chans of every pair
+    lo: list[int]            # pairs lo[t]:lo[t+1] are tap t's
+    taps_used: list[int]     # the taps with at least one pair
+    col_of_step: np.ndarray  # pair of every step, the groups' steps concatenated in issue order
+    npairs: int              # len(pair_chan); the bias row, if any, is row npairs
+
+
+def _pair_table(groups: list[_Group], tiles: int) -> _Pairs:
+    taps = np.concatenate([g.taps for g in groups])
+    caddrs = np.concatenate([g.caddrs for g in groups])
+    chans, which = np.unique(caddrs, return_inverse=True)
+    nch = len(chans)
+    used = np.zeros((NUM_TAPS, nch), bool)
+    used[taps, which] = True
+    # np.nonzero walks `used` row by row, so the pairs come out tap major and
+    # each tap's pairs are one slice (lo), which the alignment writes at once
+    pair_tap, pair_chan = np.nonzero(used)
+    pair = np.zeros((NUM_TAPS, nch), np.int64)
+    pair[pair_tap, pair_chan] = np.arange(len(pair_tap))
+    lo = np.searchsorted(pair_tap, np.arange(NUM_TAPS + 1)).tolist()
+    return _Pairs(chans, chans[:, None] + np.arange(tiles)[None, :], pair_chan, lo,
+                  [t for t in range(NUM_TAPS) if lo[t] < lo[t + 1]], pair[taps, which], len(pair_tap))
 
 
 class _Layer:
@@ -406,40 +486,54 @@ class _Layer:
         assert 120 * cfg.wdepth < 1 << (cfg.acc_w - 1) and 120 * cfg.wdepth + (1 << 14) < 1 << 24
         nimg, npix = len(amems), tiles * rows
         ctot = sum(g.ncols for g in groups)
-        taps = np.concatenate([g.taps for g in groups])
-        caddrs = np.concatenate([g.caddrs for g in groups])
-        # Every input channel the layer reads, once.
-        chans, which = np.unique(caddrs, return_inverse=True)
-        nch = len(chans)
-        in_words = chans[:, None] + np.arange(tiles)[None, :]               # (nch, tiles)
-        out_words = [g.oaddr + np.arange(g.ncols)[:, None] * self.ostride
-                     + np.arange(tiles * self.wpt)[None, :] for g in groups]  # (ncols, tiles*wpt) each
-        read = np.zeros(cfg.adepth, bool)
-        read[in_words] = True
+        pairs = _pair_table(groups, tiles)
+        out_words = self._output_words(groups)
+        self._check_defined(pairs, out_words)
+        shifted = self._shifted(pairs, amems)
+        wts = self._weights(groups, pairs, ctot, len(shifted), wmem)
+        acc = _work("acc", (ctot, nimg * npix), np.float32)
+        if len(shifted):
+            np.matmul(wts, shifted.reshape(len(shifted), nimg * npix), out=acc)
+        else:
+            acc.fill(0)
+        v = self._as_int(groups, acc, nimg)
+        y = self._acc_planes(v) if self.acc_mode else self._requantized(v)
+        self._store(groups, out_words, y.reshape(nimg, ctot, tiles * self.wpt, rows), amems)
+
+    def _output_words(self, groups: list[_Group]) -> list[np.ndarray]:
+        """Each group's output words, (ncols, tiles * words per tile)."""
+        span = np.arange(self.tiles * self.wpt)[None, :]
+        return [g.oaddr + np.arange(g.ncols)[:, None] * self.ostride + span for g in groups]
+
+    def _check_defined(self, pairs: _Pairs, out_words: list[np.ndarray]) -> None:
+        # Batching the groups (see the class doc) is only sound if no group
+        # writes what the layer reads; the spec leaves that case undefined,
+        # so refuse it rather than predict something the RTL may not do.
+        read = np.zeros(self.cfg.adepth, bool)
+        read[pairs.in_words] = True
         if any(read[o].any() for o in out_words):
             raise UndefinedProgram("a layer writes AMem words that it also reads")
-        # The (tap, channel) pairs, tap major: pairs lo[t]:lo[t+1] are tap t's.
-        used = np.zeros((NUM_TAPS, nch), bool)
-        used[taps, which] = True
-        pair_tap, pair_chan = np.nonzero(used)
-        npairs = len(pair_tap)
-        pair = np.zeros((NUM_TAPS, nch), np.int64)
-        pair[pair_tap, pair_chan] = np.arange(npairs)
-        lo = np.searchsorted(pair_tap, np.arange(NUM_TAPS + 1)).tolist()
-        taps_used = [t for t in range(NUM_TAPS) if lo[t] < lo[t + 1]]
-        shifted = _work("shifted", (npairs + self.has_bias, nimg, npix), np.float32)
+
+    def _shifted(self, p: _Pairs, amems: np.ndarray) -> np.ndarray:
+        """The activation operand, (pairs [+ the bias row], images, pixels):
+        row i is pair i's channel aligned by its tap, the bias row is 1."""
+        rows, tiles = self.cfg.rows, self.tiles
+        nimg, npix, nch = len(amems), tiles * rows, len(p.chans)
+        shifted = _work("shifted", (p.npairs + self.has_bias, nimg, npix), np.float32)
         if nch:
             # the channels' pixels, (channels, images, pixels); a tensor's
             # channels are usually one block of AMem, then a slice
+            chans = p.chans
             block = np.array_equal(chans, chans[0] + tiles * np.arange(nch))
-            pix = (amems[:, chans[0]:chans[-1] + tiles] if block else amems[:, in_words]
+            pix = (amems[:, chans[0]:chans[-1] + tiles] if block else amems[:, p.in_words]
                    ).reshape(nimg, nch, npix).transpose(1, 0, 2)
-        if any(not self.identity[t] for t in taps_used):
+        if any(not self.identity[t] for t in p.taps_used):
             # as float32 plus one zero pixel (index npix) that masked lanes read
             img = _work("img", (nch, nimg, npix + 1), np.float32)
             img[:, :, :npix] = pix
             img[:, :, npix] = 0
-        for tap in taps_used:
+        lo, pair_chan = p.lo, p.pair_chan
+        for tap in p.taps_used:
             rows_t = shifted[lo[tap]:lo[tap + 1]]
             every = len(rows_t) == nch          # every channel uses this tap
             sel = pair_chan[lo[tap]:lo[tap + 1]]
@@ -450,56 +544,75 @@ class _Layer:
                 # write into rows_t without a buffered copy
                 np.take(img if every else img[sel], self.src_or_zero[tap], axis=2, out=rows_t, mode="clip")
         if self.has_bias:
-            shifted[npairs] = 1
-        # The weights of each pair, one row block per group.  A program may
-        # repeat a (channel, tap) step in a group, which is legal: its weight
-        # words must add up.
-        wts = np.zeros((ctot, len(shifted)), np.float32)
-        col_of_step = pair[taps, which]
+            shifted[p.npairs] = 1
+        return shifted
+
+    def _weights(self, groups: list[_Group], p: _Pairs, ctot: int, nrows: int, wmem: np.ndarray) -> np.ndarray:
+        """The weight operand, (ctot output channels of all groups, nrows):
+        the weight of every pair, one row block per group, and the bias in
+        the bias row's column."""
+        wts = np.zeros((ctot, nrows), np.float32)
         row, first = 0, 0
         for g in groups:
             n = len(g.taps)
-            cols_g = col_of_step[first:first + n]
+            cols_g = p.col_of_step[first:first + n]
             wv = _WEIGHT_OF_NIBBLE[wmem[g.wbase:g.wbase + n, :g.ncols]]    # (n, ncols)
+            # A program may repeat a (channel, tap) step in a group, which is
+            # legal: its weight words must add up, which plain assignment
+            # would not do (np.add.at is slow, so only then).
             if n and np.bincount(cols_g).max() > 1:
                 np.add.at(wts[row:row + g.ncols].T, cols_g, wv)
             else:
                 wts[row:row + g.ncols, cols_g] = wv.T
             if self.has_bias:
-                wts[row:row + g.ncols, npairs] = g.bias[:g.ncols]
+                wts[row:row + g.ncols, p.npairs] = g.bias[:g.ncols]
             row, first = row + g.ncols, first + n
-        acc = _work("acc", (ctot, nimg * npix), np.float32)
-        if len(shifted):
-            np.matmul(wts, shifted.reshape(len(shifted), nimg * npix), out=acc)
-        else:
-            acc.fill(0)
-        # images major from here on, so that each image's stores read one block
-        # int32 unless a requantizer product could overflow it (int32 is 4x
-        # faster here): |acc + bias| <= 120 * steps + 2**14, r <= 2**30
+        return wts
+
+    def _as_int(self, groups: list[_Group], acc: np.ndarray, nimg: int) -> np.ndarray:
+        """acc as integers, (images, channels, pixels): images major from
+        here on, so that each image's stores read one block.  int32 unless a
+        requantizer product could overflow it (int32 is 4x faster here):
+        |acc + bias| <= 120 * steps + 2**14, r <= 2**30."""
+        ctot, npix = len(acc), self.tiles * self.cfg.rows
         bound = 120 * max(len(g.taps) for g in groups) + (1 << 14)
         wide = not self.acc_mode and bound * self.scale + (1 << 30) >= 1 << 31
         v = _work("int", (nimg, ctot, npix), np.int64 if wide else np.int32)
         v[...] = acc.reshape(ctot, nimg, npix).transpose(1, 0, 2)
-        if self.acc_mode:
-            # the int32 accumulator (two's complement) in 8 nibble planes: the
-            # low and high nibbles of its 4 little-endian bytes
-            u = v.astype("<u4")
-            u[:, :, self.pad] = 0
-            octets = u.view(np.uint8).reshape(nimg, ctot, tiles, rows, 4)
-            y = np.empty((nimg, ctot, tiles, ACC_WORDS_PER_TILE, rows), np.uint8)  # words tile-major
-            y[:, :, :, 0::2] = (octets & 0xF).transpose(0, 1, 2, 4, 3)
-            y[:, :, :, 1::2] = (octets >> 4).transpose(0, 1, 2, 4, 3)
-        else:
-            y = requantize(v, self.scale, self.shift, out=v)
-            if self.pad_lanes:
-                y[:, :, self.pad] = 0
-        y = y.reshape(nimg, ctot, tiles * self.wpt, rows)
-        # Group by group in issue order: a later group may overwrite words of
-        # an earlier one (legal; the later drain wins).
+        return v
+
+    def _acc_planes(self, v: np.ndarray) -> np.ndarray:
+        """acc mode: the int32 accumulator (two's complement) in 8 nibble
+        planes, the low and high nibbles of its 4 little-endian bytes;
+        (images, channels, tiles, 8, rows), words tile-major."""
+        nimg, ctot, _ = v.shape
+        rows, tiles = self.cfg.rows, self.tiles
+        u = v.astype("<u4")
+        u[:, :, self.pad] = 0
+        octets = u.view(np.uint8).reshape(nimg, ctot, tiles, rows, 4)
+        y = np.empty((nimg, ctot, tiles, ACC_WORDS_PER_TILE, rows), np.uint8)
+        y[:, :, :, 0::2] = (octets & 0xF).transpose(0, 1, 2, 4, 3)
+        y[:, :, :, 1::2] = (octets >> 4).transpose(0, 1, 2, 4, 3)
+        return y
+
+    def _requantized(self, v: np.ndarray) -> np.ndarray:
+        """act mode: requantized to 4 bits in place; padding lanes 0, as the
+        drain writes them."""
+        y = requantize(v, self.scale, self.shift, out=v)
+        if self.pad_lanes:
+            y[:, :, self.pad] = 0
+        return y
+
+    def _store(self, groups: list[_Group], out_words: list[np.ndarray], y: np.ndarray,
+               amems: np.ndarray) -> None:
+        """Write y (images, channels, words per channel, rows) to AMem group
+        by group in issue order: a later group may overwrite words of an
+        earlier one (legal; the later drain wins)."""
+        nimg, rows = len(amems), self.cfg.rows
         row = 0
-        if self.ostride == tiles * self.wpt:
+        if self.ostride == self.tiles * self.wpt:
             # each group's channels are one block of AMem; groups whose blocks
-            # follow each other are stored as one block
+            # follow each other are stored as one block (one numpy call)
             blocks = []                                 # [first word, first row, channels]
             for g in groups:
                 if blocks and blocks[-1][0] + blocks[-1][2] * self.ostride == g.oaddr:
