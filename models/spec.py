@@ -326,6 +326,47 @@ def window_bytes(depth: int, word_bits: int) -> int:
     return depth * slots_per_word(word_bits) * 4
 
 
+MEM_NAMES = ("amem", "wmem", "imem")   # in window order, after the registers
+
+
+def mem_geometry(cfg: Config, mem_name: str) -> tuple[int, int, int]:
+    """(window base, word bits, depth) of memory ``mem_name`` in ``cfg``."""
+    name = mem_name.lower()
+    if name == "amem":
+        return AMEM_BASE, cfg.rows * ACT_BITS, cfg.adepth
+    if name == "wmem":
+        return WMEM_BASE, cfg.cols * W_BITS, cfg.wdepth
+    if name == "imem":
+        return IMEM_BASE, INSTR_BITS, cfg.idepth
+    raise ValueError(f"unknown memory {mem_name!r}; choose one of {list(MEM_NAMES)}")
+
+
+def mem_addr(cfg: Config, mem_name: str, word: int, slot: int = 0) -> int:
+    """Byte address of 32-bit ``slot`` of ``word`` of ``mem_name`` (no depth
+    check, so out-of-depth addresses can be made on purpose)."""
+    base, bits, _ = mem_geometry(cfg, mem_name)
+    return base + (word * slots_per_word(bits) + slot) * 4
+
+
+def unmapped_reg_offsets() -> list[int]:
+    """Every 4-byte offset of the register window that is not a register
+    (each decodes to DECERR)."""
+    regs = {r.offset for r in REGS}
+    return [a for a in range(0, REG_WINDOW[1], 4) if a not in regs]
+
+
+def out_of_depth_addrs(cfg: Config, mem_name: str) -> list[int]:
+    """First slot, last slot of the first out-of-depth word, and the window's
+    last slot (each decodes to DECERR); empty when the memory fills its
+    window."""
+    base, bits, depth = mem_geometry(cfg, mem_name)
+    n = slots_per_word(bits)
+    end = base + depth * n * 4
+    if end >= base + WINDOW_BYTES:
+        return []
+    return [end, end + 4 * (n - 1), base + WINDOW_BYTES - 4]
+
+
 for _c in CONFIGS.values():
     assert window_bytes(_c.adepth, _c.rows * ACT_BITS) <= WINDOW_BYTES
     assert window_bytes(_c.wdepth, _c.cols * W_BITS) <= WINDOW_BYTES

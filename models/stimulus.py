@@ -59,19 +59,18 @@ import numpy as np
 from . import iss, reference, spec
 from .case import SPARSITY_KINDS, Case
 from .compiler import CompileError, LayerDef, compile_layer, compile_network
-from .spec import BIAS_MAX, BIAS_MIN, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config
+from .spec import (BIAS_MAX, BIAS_MIN, MEM_NAMES, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config,
+                   mem_addr, mem_geometry, out_of_depth_addrs, unmapped_reg_offsets)
 
 __all__ = [
     "StimulusError", "LayerKnobs", "NetworkKnobs", "BusKnobs", "case_rng",
-    "draw_layer", "draw_weights", "draw_requant", "draw_bias", "draw_network",
-    "draw_delay", "draw_bus_addr", "draw_illegal", "MEM_NAMES", "ILLEGAL_KINDS",
-    "mem_geometry", "mem_addr", "out_of_depth_addrs", "unmapped_reg_offsets",
+    "draw_layer", "layer_cycles_bound", "draw_weights", "draw_requant", "draw_bias", "draw_network",
+    "draw_delay", "draw_bus_addr", "draw_illegal", "ILLEGAL_KINDS",
     "LAYER_DEFAULT", "LAYER_SOAK", "LAYER_SYSTEM", "LAYER_SYSTEM_SLOW", "slow_sim", "system_layer",
     "bus_stress_layer", "NETWORK_DEFAULT", "network_block",
     "BUS_DEFAULT", "BUS_TOP_LOAD", "BUS_TOP_BUSY", "BUS_HOSTIF_PROFILES",
 ]
 
-MEM_NAMES = ("amem", "wmem", "imem")
 ILLEGAL_KINDS = ("unmapped", "gap", "ro", "oob", "mem", "start")
 
 
@@ -379,6 +378,25 @@ def _layer_rejection(case: Case, cfg: Config, kn: LayerKnobs) -> tuple[str, str]
     return None
 
 
+def layer_cycles_bound(cfg: Config, knobs: LayerKnobs | None = None) -> int:
+    """An upper bound on the busy cycles of any layer drawn with ``knobs``,
+    from the cycle model's structure: each (group, tile) takes one cycle per
+    valid step, or as many as the drain needs for the tile before it (cols
+    words, 8x that in acc mode) when that is longer, plus a few cycles of
+    pipeline fill; benches size their timeouts from it."""
+    kn = knobs or LAYER_DEFAULT
+    max_h = max((kn.max_hw, *kn.max_hw_mix))
+    max_w = kn.max_w or max_h
+    max_c = kn.max_c or 2 * cfg.cols + 3
+    cin = kn.cin[1] if kn.cin else max_c
+    cout = kn.cout[1] if kn.cout else max_c
+    k2 = max(k for k, _ in kn.kernels) ** 2
+    tiles = kn.tiles[1] if kn.tiles else -(-max_h * max_w // cfg.rows)
+    groups = -(-cout // cfg.cols)
+    drain = cfg.cols * (spec.ACC_WORDS_PER_TILE if kn.acc_p > 0 else 1)
+    return groups * tiles * (max(cin * k2, drain) + 2 * spec.ISSUE_TO_MAC + spec.REQ_LAT + 2) + 64
+
+
 def draw_layer(rng: np.random.Generator, cfg: Config, knobs: LayerKnobs | None = None) -> Case:
     """A random layer case that compiles for cfg and meets the knobs'
     constraints (the one rejection loop of layer draws)."""
@@ -554,43 +572,6 @@ def draw_network(rng: np.random.Generator, cfg: Config,
 # ---------------------------------------------------------------------------
 # Host bus (AXI4-Lite): the address map is models/spec.py's
 # ---------------------------------------------------------------------------
-def mem_geometry(cfg: Config, mem_name: str) -> tuple[int, int, int]:
-    """(window base, word bits, depth) of ``mem_name`` in configuration
-    ``cfg`` (the models-side twin of verif.common.host.mem_geometry)."""
-    name = mem_name.lower()
-    if name == "amem":
-        return spec.AMEM_BASE, cfg.rows * spec.ACT_BITS, cfg.adepth
-    if name == "wmem":
-        return spec.WMEM_BASE, cfg.cols * spec.W_BITS, cfg.wdepth
-    if name == "imem":
-        return spec.IMEM_BASE, spec.INSTR_BITS, cfg.idepth
-    raise ValueError(f"unknown memory {mem_name!r}; choose one of {list(MEM_NAMES)}")
-
-
-def mem_addr(cfg: Config, mem_name: str, word: int, slot: int = 0) -> int:
-    """Byte address of 32-bit `slot` of `word` (no depth check, so
-    out-of-depth addresses can be made on purpose)."""
-    base, bits, _ = mem_geometry(cfg, mem_name)
-    return base + (word * spec.slots_per_word(bits) + slot) * 4
-
-
-def unmapped_reg_offsets() -> list[int]:
-    """Every 4-byte offset of the register window that is not a register."""
-    regs = {r.offset for r in spec.REGS}
-    return [a for a in range(0, spec.REG_WINDOW[1], 4) if a not in regs]
-
-
-def out_of_depth_addrs(cfg: Config, mem_name: str) -> list[int]:
-    """First slot, last slot of the first out-of-depth word, and the window's
-    last slot; empty when the memory fills its window."""
-    base, bits, depth = mem_geometry(cfg, mem_name)
-    n = spec.slots_per_word(bits)
-    end = base + depth * n * 4
-    if end >= base + spec.WINDOW_BYTES:
-        return []
-    return [end, end + 4 * (n - 1), base + spec.WINDOW_BYTES - 4]
-
-
 @dataclass(frozen=True)
 class BusKnobs(_Knobs):
     """Raw AXI4-Lite stress (verif/common/axil_stress.py drive_raw and the

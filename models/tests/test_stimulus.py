@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models import case as casemod
-from models import iss, reference, spec
+from models import iss, spec
 from models import stimulus as S
 from models.compiler import compile_layer, compile_network
 from models.memory import num_tiles
@@ -238,8 +238,8 @@ def _decode(cfg, addr):
         return "reg" if addr in {r.offset for r in spec.REGS} else "unmapped"
     if addr < spec.AMEM_BASE:
         return "gap"
-    name = S.MEM_NAMES[addr // spec.WINDOW_BYTES - 1]
-    base, bits, depth = S.mem_geometry(cfg, name)
+    name = spec.MEM_NAMES[addr // spec.WINDOW_BYTES - 1]
+    base, bits, depth = spec.mem_geometry(cfg, name)
     word = (addr - base) // (4 * spec.slots_per_word(bits))
     last = spec.WINDOW_BYTES // (4 * spec.slots_per_word(bits)) - 1
     return "oob" if word >= depth or word == last else "mem"
@@ -248,7 +248,7 @@ def _decode(cfg, addr):
 @pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
 def test_bus_addr_knobs(cfg):
     rng = np.random.default_rng(2)
-    pools = {m: [0, 1, 5] for m in S.MEM_NAMES}
+    pools = {m: [0, 1, 5] for m in spec.MEM_NAMES}
     zero = dict(addr_reg_p=0.0, addr_unmapped_p=0.0, addr_gap_p=0.0, addr_out_of_depth_p=0.0)
     for kind, knob in (("reg", "addr_reg_p"), ("unmapped", "addr_unmapped_p"), ("gap", "addr_gap_p"),
                        ("oob", "addr_out_of_depth_p")):
@@ -267,7 +267,7 @@ def test_bus_addr_knobs(cfg):
 
 def test_illegal_knobs():
     rng = np.random.default_rng(3)
-    words = {m: [0, 1] for m in S.MEM_NAMES}
+    words = {m: [0, 1] for m in spec.MEM_NAMES}
     ro = {r.offset for r in spec.REGS if r.access == "RO"}
     kn = S.BusKnobs(illegal=(("ro", 1.0),))
     got = [S.draw_illegal(rng, SMALL, words, False, kn) for _ in range(50)]
@@ -280,7 +280,7 @@ def test_illegal_knobs():
     assert kinds == {"start", "mem"}
     # out-of-depth needs a memory smaller than its window: none here, so the kind is dropped
     full = spec.Config("full", rows=32, cols=32, adepth=16384, wdepth=16384, idepth=32768)
-    assert not any(S.out_of_depth_addrs(full, m) for m in S.MEM_NAMES)
+    assert not any(spec.out_of_depth_addrs(full, m) for m in spec.MEM_NAMES)
     with pytest.raises(S.StimulusError, match="BusKnobs.illegal"):
         S.draw_illegal(rng, full, words, False, S.BusKnobs(illegal=(("oob", 1.0),)))
 
@@ -288,10 +288,10 @@ def test_illegal_knobs():
 def test_mem_geometry_matches_the_spec_windows():
     for cfg in (SMALL, CHIP):
         for m, base in (("amem", spec.AMEM_BASE), ("wmem", spec.WMEM_BASE), ("imem", spec.IMEM_BASE)):
-            b, bits, depth = S.mem_geometry(cfg, m)
+            b, bits, depth = spec.mem_geometry(cfg, m)
             assert b == base and spec.window_bytes(depth, bits) <= spec.WINDOW_BYTES
-            assert S.mem_addr(cfg, m, 3, 1) == base + (3 * spec.slots_per_word(bits) + 1) * 4
-    assert len(S.unmapped_reg_offsets()) == spec.REG_WINDOW[1] // 4 - len(spec.REGS)
+            assert spec.mem_addr(cfg, m, 3, 1) == base + (3 * spec.slots_per_word(bits) + 1) * 4
+    assert len(spec.unmapped_reg_offsets()) == spec.REG_WINDOW[1] // 4 - len(spec.REGS)
 
 
 def test_network_knobs():
@@ -444,3 +444,37 @@ def test_default_delay_distribution_matches_the_old_one(long_p):
     new = np.bincount([S.draw_delay(rng, S.BusKnobs(long_delay_p=long_p)) for _ in range(6000)],
                       minlength=24) / 6000
     assert np.abs(old - new).max() < 0.025, (old, new)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, spec.get_config("chip")], ids=lambda c: c.name)
+@pytest.mark.parametrize("preset", ["LAYER_DEFAULT", "LAYER_SOAK", "LAYER_SYSTEM", "LAYER_SYSTEM_SLOW"])
+def test_layer_cycles_bound_holds(cfg, preset):
+    """Benches size their timeouts from layer_cycles_bound: no drawn layer
+    may run longer (the cycle model's count), and the bound is not loose
+    beyond use (the longest of the draws is within 20x of it)."""
+    kn = getattr(S, preset)
+    bound = S.layer_cycles_bound(cfg, kn)
+    longest = 0
+    for i in range(60):
+        c = S.draw_layer(S.case_rng(11, i), cfg, kn)
+        prog = compile_layer(cfg, c.x.shape, c.w, c.bias, c.scale, c.shift, c.mode)
+        res = iss.run(prog.memories({"x": c.x}))
+        assert res.cycles <= bound, (i, res.cycles, bound)
+        longest = max(longest, res.cycles)
+    assert bound <= 20 * longest, (bound, longest)
+
+
+def test_layer_cycles_bound_of_extremes():
+    """The largest layer the knobs allow, drawn on purpose: dense, all taps,
+    both extremes of size, in acc mode (the longest drain)."""
+    kn = S.LAYER_SYSTEM.replace(kernels=((3, 1.0),), sparsity=(("dense", 1.0),), acc_p=1.0)
+    for cfg in (SMALL, spec.get_config("chip")):
+        c = kn.max_c or 2 * cfg.cols + 3
+        rng = np.random.default_rng(0)
+        x = rng.integers(0, 16, size=(c, kn.max_hw, kn.max_hw))
+        w = rng.choice([v for v in range(-8, 8) if v], size=(c, c, 3, 3))
+        prog = compile_layer(cfg, x.shape, w, None, 1, 0, "acc")
+        assert iss.run(prog.memories({"x": x})).cycles <= S.layer_cycles_bound(cfg, kn)
+        x1 = rng.integers(0, 16, size=(1, kn.max_hw, kn.max_hw))
+        prog = compile_layer(cfg, x1.shape, np.ones((c, 1, 1, 1), np.int64), None, 1, 0, "acc")
+        assert iss.run(prog.memories({"x": x1})).cycles <= S.layer_cycles_bound(cfg, kn)

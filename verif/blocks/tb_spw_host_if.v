@@ -12,6 +12,8 @@
 // requests and flag any request made while busy_i is high or beyond a depth,
 // so "no memory request issued" is checked directly.
 
+`include "spw_defs.vh"
+
 module tb_spw_host_if #(
     // MAC array rows (AMem word = ROWS x 4 bit)
     parameter ROWS = 8,
@@ -138,8 +140,10 @@ module tb_spw_host_if #(
     wire [W_IW-1:0] w_idx = mem_addr[W_IW-1:0];
     wire [I_IW-1:0] i_idx = mem_addr[I_IW-1:0];
     wire [31:0] addr_u = {16'd0, mem_addr};
-    wire oob = (mem_sel == 2'd3) || (mem_sel == 2'd0 && addr_u >= ADEPTH_U) ||
-               (mem_sel == 2'd1 && addr_u >= WDEPTH_U) || (mem_sel == 2'd2 && addr_u >= IDEPTH_U);
+    // the fourth select code names no memory
+    wire oob = (mem_sel == `SPW_SEL_AMEM) ? addr_u >= ADEPTH_U :
+               (mem_sel == `SPW_SEL_WMEM) ? addr_u >= WDEPTH_U :
+               (mem_sel == `SPW_SEL_IMEM) ? addr_u >= IDEPTH_U : 1'b1;
 
     wire [A_BITS-1:0] a_word = amem[a_idx];
     wire [W_BITS-1:0] w_word = wmem[w_idx];
@@ -152,9 +156,9 @@ module tb_spw_host_if #(
     always @* begin
         word = 128'd0;
         case (mem_sel)
-            2'd0: word[A_BITS-1:0] = a_word;
-            2'd1: word[W_BITS-1:0] = w_word;
-            default: word[I_BITS-1:0] = i_word;
+            `SPW_SEL_AMEM: word[A_BITS-1:0] = a_word;
+            `SPW_SEL_WMEM: word[W_BITS-1:0] = w_word;
+            default:       word[I_BITS-1:0] = i_word;
         endcase
         merged = word;
         for (b = 0; b < 4; b = b + 1)
@@ -168,9 +172,9 @@ module tb_spw_host_if #(
             mem_rdata <= word[{mem_slot, 5'd0} +: 32];
             if (mem_we) begin
                 case (mem_sel)
-                    2'd0: amem[a_idx] <= merged[A_BITS-1:0];
-                    2'd1: wmem[w_idx] <= merged[W_BITS-1:0];
-                    default: imem[i_idx] <= merged[I_BITS-1:0];
+                    `SPW_SEL_AMEM: amem[a_idx] <= merged[A_BITS-1:0];
+                    `SPW_SEL_WMEM: wmem[w_idx] <= merged[W_BITS-1:0];
+                    default:       imem[i_idx] <= merged[I_BITS-1:0];
                 endcase
             end
         end

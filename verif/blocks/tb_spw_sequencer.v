@@ -14,6 +14,8 @@
 // per-cycle flags so the bench reads one signal per cycle and the wide
 // buses only in the cycles that carry an event.
 
+`include "spw_defs.vh"
+
 module tb_spw_sequencer #(
     // MAC array rows = pixel lanes per AMem word
     parameter ROWS = 8,
@@ -48,7 +50,7 @@ module tb_spw_sequencer #(
     output wire [$clog2(ROWS)-1:0]   al_off_o,
     output wire [ROWS-1:0]      al_mask_o,
     output wire [COLS*4-1:0]    mac_w_o,
-    output wire [17:0]          cap_tile_o,
+    output wire [`SPW_TILE_W-1:0] cap_tile_o,
     output wire [15:0]          cap_oaddr_o,
     output wire [6:0]           cap_ncols_o,
     output wire [COLS*15-1:0]   cap_bias_o,
@@ -57,7 +59,7 @@ module tb_spw_sequencer #(
     output wire [15:0]          scale_o,
     output wire [4:0]           shift_o,
     output wire [19:0]          hw_o,
-    output wire [17:0]          tiles_o
+    output wire [`SPW_TILE_W-1:0] tiles_o
 );
     localparam IAW = $clog2(IDEPTH);
     localparam WAW = $clog2(WDEPTH);

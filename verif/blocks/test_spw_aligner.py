@@ -12,9 +12,6 @@ outside the channel read as junk.  Steps go back to back, with bubbles
 with the expected word three pipeline advances later."""
 from __future__ import annotations
 
-import os
-
-import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge
@@ -23,9 +20,13 @@ from models.memory import num_tiles
 from models.shiftpw import (align_tile, lane_coords_next, lane_coords_start, lane_mask,
                             shift_offsets, tile_flags)
 from models.spec import tap_offset
-from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
+from verif.common import make_rng, pack_lanes, unpack_lanes
+from verif.common.bench import Bench, bring_up, dut_params
 
 TOP = "spw_aligner"
+BENCH = Bench("aligner", __name__)
+MAX_GEOMETRY_STEPS = 80     # steps per geometry; the last geometry may overrun the budget
+IDLE_CTRL = dict(swap=0, lo_ok=0, hi_ok=0, off=0, mask=0)
 
 
 def random_geometry(rng, rows: int, max_pix: int = 3000) -> tuple[int, int]:
@@ -93,7 +94,7 @@ class Channel:
 class TB:
     def __init__(self, dut):
         self.dut = dut
-        self.rows = int(dut.ROWS.value)
+        (self.rows,) = dut_params(dut, "ROWS")
         self.even_q = 0      # emulated bank read registers
         self.odd_q = 0
         zero = (0, np.zeros(self.rows, np.int64))
@@ -101,13 +102,8 @@ class TB:
         self.checked = 0
 
     async def start(self):
-        d = self.dut
-        start_clock(d)
-        self.drive_ctrl(0, 0, dict(swap=0, lo_ok=0, hi_ok=0, off=0, mask=0))
-        d.even_i.value = 0
-        d.odd_i.value = 0
-        await reset(d)
-        await FallingEdge(d.clk_i)
+        self.drive_ctrl(0, 0, IDLE_CTRL)
+        await bring_up(self.dut, even_i=0, odd_i=0)
 
     def drive_ctrl(self, en, valid, c):
         d = self.dut
@@ -156,7 +152,7 @@ async def run_stream(tb: TB, rng, n_cycles: int, amem_words: int, stall_p=0.15, 
         junk.clear()
         geoms += 1
         tb.dut._log.debug("geometry H=%d W=%d T=%d caddr=%d", h, w, ch.t, ch.caddr)
-        for _ in range(int(rng.integers(20, 80))):
+        for _ in range(int(rng.integers(20, MAX_GEOMETRY_STEPS))):
             en = int(rng.random() >= stall_p)
             valid = int(rng.random() >= bubble_p)
             r = rng.random()
@@ -172,61 +168,49 @@ async def run_stream(tb: TB, rng, n_cycles: int, amem_words: int, stall_p=0.15, 
             cycles += 1
             steps += en and valid
     # drain the pipeline
-    idle = dict(swap=0, lo_ok=0, hi_ok=0, off=0, mask=0)
     for _ in range(4):
-        await tb.cycle(1, 0, idle, 0, 0, np.zeros(rows, np.int64), ch, junk, rng)
+        await tb.cycle(1, 0, IDLE_CTRL, 0, 0, np.zeros(rows, np.int64), ch, junk, rng)
         tb.check("drain")
     tb.dut._log.info("%d geometries, %d cycles, %d steps, %d output checks",
                      geoms, cycles, steps, tb.checked)
 
 
-@cocotb.test()
+def _stream_cycles(share: float):
+    """Cycles of a test that runs ``share`` of the cycles budget."""
+    return lambda work, cfg: int(work["cycles"] * share) + MAX_GEOMETRY_STEPS + 4
+
+
+@BENCH.test(cycles=_stream_cycles(0.5))
 async def test_back_to_back(dut):
     """Steps every cycle (no stalls, no bubbles)."""
     tb = TB(dut)
     await tb.start()
     tb.check("after reset")
     rng = make_rng(dut, "back_to_back")
-    await run_stream(tb, rng, int(os.environ.get("ALIGN_CYCLES", "600")) // 2,
-                     int(os.environ.get("AMEM_WORDS", "4096")), stall_p=0.0, bubble_p=0.0)
+    await run_stream(tb, rng, BENCH.work["cycles"] // 2, BENCH.cfg.adepth, stall_p=0.0, bubble_p=0.0)
 
 
-@cocotb.test()
+@BENCH.test(cycles=_stream_cycles(1))
 async def test_stalls_and_bubbles(dut):
     """Random en_i = 0 stalls and valid_i = 0 bubbles between steps."""
     tb = TB(dut)
     await tb.start()
     rng = make_rng(dut, "stalls_bubbles")
-    await run_stream(tb, rng, int(os.environ.get("ALIGN_CYCLES", "600")),
-                     int(os.environ.get("AMEM_WORDS", "4096")), stall_p=0.25, bubble_p=0.15)
+    await run_stream(tb, rng, BENCH.work["cycles"], BENCH.cfg.adepth, stall_p=0.25, bubble_p=0.15)
 
 
-@cocotb.test()
+@BENCH.test(cycles=_stream_cycles(0.5))
 async def test_out_of_channel_words(dut):
     """lo_ok_i / hi_ok_i zero a word outside the channel even where the mask
     would let its lanes through (all-ones masks on edge tiles)."""
     tb = TB(dut)
     await tb.start()
     rng = make_rng(dut, "out_of_channel")
-    await run_stream(tb, rng, int(os.environ.get("ALIGN_CYCLES", "600")) // 2,
-                     int(os.environ.get("AMEM_WORDS", "4096")), stall_p=0.1, bubble_p=0.05,
+    await run_stream(tb, rng, BENCH.work["cycles"] // 2, BENCH.cfg.adepth, stall_p=0.1, bubble_p=0.05,
                      full_mask_p=0.7)
 
 
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_aligner(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    sim = (os.environ.get("SIM") or "icarus").lower()
-    cycles = 300 if (sim == "icarus" and cfg.rows > 8) else 2000
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=run_dir(),
-        parameters={"ROWS": cfg.rows},
-        extra_env={"ALIGN_CYCLES": os.environ.get("ALIGN_CYCLES", cycles), "AMEM_WORDS": cfg.adepth},
-    )
+    BENCH.run(config, toplevel=TOP, params=("ROWS",))

@@ -6,79 +6,35 @@ A stream of captures with random tile, output address, column count, biases
 and gaps (including back-to-back captures in the cycle of the last read) is
 driven; layer constants (mode, OSTRIDE, H*W, tiles) change only while the
 drain is quiet, as the sequencer's layer barrier guarantees.  Every cycle
-the outputs are compared with a model of the drain:
-* after a capture in cycle e, word k is read in cycle e+1+k: column, nibble
-  plane, bias of that column, AMem address and the padding lanes of the last
-  tile;
-* cap_ok_o is high when the buffer is free (idle, or reading its last word);
-* quiet_o is high when idle and the REQ_LAT requantizer stages are empty.
+the outputs are compared with the drain model (verif/common/drain_model.py):
+valid, cap_ok and quiet, and while a word is read its column, nibble plane,
+bias, padding lanes and AMem address.
 """
 from __future__ import annotations
 
-import os
-
 import cocotb
-import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge
 
 from models.memory import num_tiles
-from models.spec import ACC_WORDS_PER_TILE, BIAS_MAX, BIAS_MIN, CONFIGS, REQ_LAT
-from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
+from models.spec import ACC_WORDS_PER_TILE, BIAS_MAX, BIAS_MIN, REQ_LAT
+from verif.common import make_rng, pack_lanes, unpack_lanes
+from verif.common.bench import Bench, bring_up
+from verif.common.drain_model import DrainModel
 
 TOP = "spw_drain"
-
-
-class DrainModel:
-    """The word sequence and handshake the drain must produce."""
-
-    def __init__(self, rows, adepth):
-        self.rows, self.adepth = rows, adepth
-        self.words: list[dict] = []       # words still to be read, in order
-        self.pend = [False] * REQ_LAT     # a word in each requantizer stage
-        self.layer = None
-
-    def capture(self, tile, oaddr, ncols, bias):
-        lay, rows = self.layer, self.rows
-        hw, tiles, acc, ostride = lay["hw"], lay["tiles"], lay["acc"], lay["ostride"]
-        real = (hw - 1) % rows + 1 if tile == tiles - 1 else rows
-        pad = sum(1 << r for r in range(real, rows))
-        self.words = []
-        for c in range(ncols):
-            for k in range(ACC_WORDS_PER_TILE if acc else 1):
-                addr = oaddr + c * ostride + (ACC_WORDS_PER_TILE * tile + k if acc else tile)
-                assert addr < self.adepth, "the bench drew an output beyond AMem"
-                self.words.append(dict(col=c, nib=k, bias=bias[c], pad=pad, addr=addr))
-
-    def outputs(self):
-        active = bool(self.words)
-        cap_ok = not active or len(self.words) == 1
-        quiet = not active and not any(self.pend)
-        return active, cap_ok, quiet
-
-    def clock(self):
-        """One cycle passes; the word read in it (if any) is consumed."""
-        self.pend = [bool(self.words)] + self.pend[:-1]
-        if self.words:
-            self.words.pop(0)
+BENCH = Bench("drain", __name__)
 
 
 class TB:
     def __init__(self, dut, cfg):
         self.dut, self.cfg = dut, cfg
         self.model = DrainModel(cfg.rows, cfg.adepth)
+        self.layer: dict = {}     # the layer constants on the drain's inputs
         self.checked = 0
 
     async def start(self):
-        d = self.dut
-        start_clock(d)
-        d.cap_i.value = 0
-        d.cap_tile_i.value = 0
-        d.cap_oaddr_i.value = 0
-        d.cap_ncols_i.value = 1
-        d.cap_bias_i.value = 0
-        await reset(d)
-        await FallingEdge(d.clk_i)
+        await bring_up(self.dut, cap_i=0, cap_tile_i=0, cap_oaddr_i=0, cap_ncols_i=1, cap_bias_i=0)
 
     def set_layer(self, rng):
         """A layer whose every output word fits in AMem (the sequencer's GROUP
@@ -94,7 +50,7 @@ class TB:
             if wpc <= cfg.adepth:
                 break
         ostride = int(rng.choice([wpc, wpc + int(rng.integers(0, 50))]))
-        self.model.layer = dict(hw=h * w, tiles=tiles, acc=acc, ostride=ostride, wpc=wpc)
+        self.layer = dict(hw=h * w, tiles=tiles, acc=acc, ostride=ostride, wpc=wpc)
         d = self.dut
         d.acc_mode_i.value = int(acc)
         d.ostride_i.value = ostride
@@ -103,11 +59,10 @@ class TB:
 
     def check(self, where):
         d, m = self.dut, self.model
-        active, cap_ok, quiet = m.outputs()
+        exp = (int(m.valid), int(m.cap_ok), int(m.quiet))
         got = (int(d.rq_valid_o.value), int(d.cap_ok_o.value), int(d.quiet_o.value))
-        assert got == (int(active), int(cap_ok), int(quiet)), \
-            f"{where}: valid/cap_ok/quiet {got}, expected {(int(active), int(cap_ok), int(quiet))}"
-        if active:
+        assert got == exp, f"{where}: valid/cap_ok/quiet {got}, expected {exp}"
+        if m.valid:
             e = m.words[0]
             g = dict(col=int(d.rd_col_o.value), nib=int(d.rq_nib_o.value), bias=int(unpack_lanes(int(d.rq_bias_o.value), 1, 15, signed=True)[0]),
                      pad=int(d.rq_pad_o.value), addr=int(d.rq_addr_o.value))
@@ -115,29 +70,38 @@ class TB:
             self.checked += 1
 
 
-@cocotb.test()
+def _stream_cycles(work, cfg) -> int:
+    """Cycles of test_capture_stream: a capture drains at most every column,
+    in acc mode 8 words each, half of that on average, and a gap follows it;
+    the last capture drains after the stream."""
+    longest = cfg.cols * ACC_WORDS_PER_TILE
+    return work["captures"] * (longest // 2 + 8) + longest + REQ_LAT + 2
+
+
+@BENCH.test(cycles=_stream_cycles)
 async def test_capture_stream(dut):
     """Random captures, gaps and layers; back-to-back captures at the last read."""
-    cfg = CONFIGS[os.environ.get("SPW_CONFIG", "small")]
+    cfg = BENCH.cfg
     rng = make_rng(dut, "drain_stream")
     tb = TB(dut, cfg)
     tb.set_layer(rng)
     await tb.start()
-    n_caps = int(os.environ.get("DRAIN_CAPTURES", "300"))
+    n_caps = BENCH.work["captures"]
     caps = layers = cycles = 0
     p_back_to_back = 0.6
     new_layer = False
     while caps < n_caps:
         # drive this cycle's inputs (we are just after a falling edge)
-        _, cap_ok, quiet = tb.model.outputs()
+        cap_ok, quiet = tb.model.handshake()
         if new_layer and quiet:       # a layer barrier: the next layer starts when quiet
             tb.set_layer(rng)
             layers += 1
             new_layer = False
         cap = cap_ok and not new_layer and \
             (len(tb.model.words) == 1 and rng.random() < p_back_to_back or rng.random() < 0.3)
+        capture = None
         if cap:
-            lay = tb.model.layer
+            lay = tb.layer
             tile = int(rng.choice([0, lay["tiles"] - 1, int(rng.integers(0, lay["tiles"]))]))
             fit = min(cfg.cols, (cfg.adepth - lay["wpc"]) // lay["ostride"] + 1)
             ncols = int(rng.choice([1, fit, int(rng.integers(1, fit + 1))]))
@@ -149,13 +113,13 @@ async def test_capture_stream(dut):
             dut.cap_oaddr_i.value = oaddr
             dut.cap_ncols_i.value = ncols
             dut.cap_bias_i.value = pack_lanes(bias, 15)
+            capture = dict(tb.layer, tile=tile, oaddr=oaddr, ncols=ncols, bias=[int(b) for b in bias])
         dut.cap_i.value = int(cap)
         await cocotb.triggers.ReadOnly()
         tb.check(f"cycle {cycles}")
         await FallingEdge(dut.clk_i)        # the rising edge in between clocked the drain
-        tb.model.clock()
+        tb.model.clock(capture)
         if cap:
-            tb.model.capture(tile, oaddr, ncols, [int(b) for b in bias])
             caps += 1
             new_layer = rng.random() < 0.04
         cycles += 1
@@ -166,7 +130,7 @@ async def test_capture_stream(dut):
         await FallingEdge(dut.clk_i)
         tb.model.clock()
         cycles += 1
-    assert tb.model.outputs()[2], "the model never went quiet"
+    assert tb.model.quiet, "the model never went quiet"
     dut._log.info("%d captures over %d layers, %d cycles, %d drain words checked", caps, layers, cycles,
                   tb.checked)
 
@@ -174,15 +138,4 @@ async def test_capture_stream(dut):
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_drain(config):
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=run_dir(),
-        parameters={"ROWS": cfg.rows, "COLS": cfg.cols, "ADEPTH": cfg.adepth},
-        extra_env={"SPW_CONFIG": config,
-                   "DRAIN_CAPTURES": os.environ.get("DRAIN_CAPTURES", 300 if cfg.cols <= 8 else 120)},
-    )
+    BENCH.run(config, toplevel=TOP, params=("ROWS", "COLS", "ADEPTH"))

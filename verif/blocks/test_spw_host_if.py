@@ -1,17 +1,19 @@
 """Unit bench of hdl/spw_host_if.v (AXI4-Lite registers and memory windows).
 
 The DUT sits in verif/blocks/tb_spw_host_if.v, which closes the memory port
-with behavioural AMem/WMem/IMem and counts memory requests.  ``HostIfModel``
-(verif/common/axil_stress.py) is the Python model of the register/memory
-space built from models/spec.py; the directed tests use
-``verif.common.host.HostBus`` (cocotb-bus), the stress test the raw
-five-channel driver of verif/common/axil_stress.py with random valid delays
-and B/R backpressure.  Every test exports the functional coverage
+with behavioural AMem/WMem/IMem and counts memory requests.  Every response
+is checked by ``HostIfScoreboard`` against ``HostIfModel``, the model of
+the register/memory space built from models/spec.py.  The directed tests
+drive the bus through ``rtlsim.host.HostBus`` (either bus model, see
+HOST_BUS) with ``AxilResponseChecker`` watching the handshakes; the stress
+test drives it cycle by cycle with ``AxilRawDriver`` (random valid delays,
+B/R backpressure).  Every test exports the functional coverage
 (verif/common/coverage.py) to <test_dir>/coverage.yml.
 
-Run:  .venv/bin/pytest verif/blocks/test_spw_host_if.py   (SIM=verilator, SEED=n)
-Knobs: HOSTIF_STRESS_TXNS = transactions per stress batch (default 150);
-HOSTIF_DEBUG=1 logs every stress cycle and response.
+Run:  .venv/bin/pytest verif/blocks/test_spw_host_if.py   (SIM=verilator, SEED=n,
+HOST_BUS=cocotbext-axi)
+Work: SPW_EFFORT (verif/common/effort.py, bench "host_if": transactions per
+stress batch).  HOSTIF_DEBUG=1 logs every stress cycle and response.
 """
 from __future__ import annotations
 
@@ -19,34 +21,38 @@ import os
 from pathlib import Path
 
 import cocotb
-import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge, RisingEdge
 
 from models import spec
+from models.spec import MEM_NAMES, mem_geometry, out_of_depth_addrs, unmapped_reg_offsets
+from models.stimulus import BUS_HOSTIF_PROFILES
+from rtlsim.host import DECERR, OKAY, SLVERR, HostBus
 from verif.common import coverage as cov
 from verif.common import make_rng, reset, start_clock
-from verif.common.axil_stress import (  # noqa: F401
-    MEM_NAMES,
-    REG_BY_OFF,
-    RW_MASK,
-    HostIfModel,
-    Txn,
-    strb_mask,
-)
-from verif.common.axil_stress import drive_raw as _drive_raw
-from verif.common.axil_stress import random_delay as _delay
-from verif.common.axil_stress import stress_addr as _stress_addr
-from rtlsim.host import DECERR, OKAY, SLVERR, HostBus, mem_geometry
+from verif.common.axil_checker import AxilResponseChecker
+from verif.common.axil_driver import AxilRawDriver
+from verif.common.axil_traffic import rand32, rand_bits, random_txns
+from verif.common.bench import Bench
+from verif.common.hostif_model import RW_MASK, HostIfModel
+from verif.common.hostif_scoreboard import HostIfScoreboard
 
 TOP = "tb_spw_host_if"
 HERE = Path(__file__).resolve().parent
-PERF_REGS = ("PERF_CYCLES", "PERF_MAC_BUSY", "PERF_SKIPPED", "PERF_STALL")
-PERF_PORTS = ("perf_cycles_i", "perf_mac_busy_i", "perf_skipped_i", "perf_stall_i")
+PERF_PORTS = {c: f"perf_{c}_i" for c in spec.PERF_COUNTERS}
 # Bench-only geometry besides spec.CONFIGS: a 2-slot AMem and depths
 # that are not powers of two, so out-of-depth words exist in every window.
 EXTRA_CONFIGS = {"odd": spec.Config("odd", rows=16, cols=8, adepth=1000, wdepth=998, idepth=30)}
 DEBUG = bool(int(os.environ.get("HOSTIF_DEBUG", "0")))
+
+
+BENCH = Bench("host_if", __name__, extra_configs=EXTRA_CONFIGS)
+# clock cycles of a directed test, for its timeout (each takes a few thousand)
+DIRECTED_CYCLES = 20_000
+
+
+def get_config(name: str) -> spec.Config:
+    return BENCH.config(name)
 
 
 # --------------------------------------------------------------------------- bench
@@ -55,30 +61,39 @@ class TB:
 
     def __init__(self, dut, name: str, raw: bool = False):
         self.dut = dut
-        name = os.environ.get("SPW_CONFIG", "small")
-        self.cfg = EXTRA_CONFIGS[name] if name in EXTRA_CONFIGS else spec.get_config(name)
+        self.raw = raw
+        self.cfg = get_config(os.environ.get("SPW_CONFIG", "small"))
+        # keyed by the test, as make_rng intends (cocotb 2.1 also reseeds per
+        # test, but the streams must not depend on that alone)
         self.rng = make_rng(dut, name)
         dut._log.info("config %s, cocotb.RANDOM_SEED=%d", self.cfg.name, cocotb.RANDOM_SEED)
         self.model = HostIfModel(self.cfg)
+        self.sb = HostIfScoreboard(self.model)
         start_clock(dut)
         dut.busy_i.value = 0
         dut.done_i.value = 0
         dut.err_code_i.value = 0
         dut.err_pc_i.value = 0
-        for p in PERF_PORTS:
+        for p in PERF_PORTS.values():
             getattr(dut, p).value = 0
         self.host = None
+        # drawn in both modes, so a seed gives the same stimulus with either bus model
+        bus_seed = int(self.rng.integers(0, 1 << 32))
+        dut._log.info("test %s: host bus seed (first draw of its stream) %d", name, bus_seed)
         if raw:
             for s in ("awvalid", "wvalid", "arvalid", "bready", "rready", "awaddr", "wdata",
                       "wstrb", "araddr", "awprot", "arprot"):
                 getattr(dut, f"s_axil_{s}").value = 0
         else:
-            self.host = HostBus(dut, self.cfg)
+            self.host = HostBus(dut, self.cfg, seed=bus_seed)
+            dut._log.info("host bus model: %s", self.host.model)
         self.start_pcs: list[int] = []
 
     async def init(self) -> None:
         await reset(self.dut)
         cocotb.start_soon(self._watch_start())
+        if not self.raw:   # the raw driver feeds its own checker
+            cocotb.start_soon(AxilResponseChecker().watch(self.dut))
 
     async def _watch_start(self) -> None:
         dut, prev = self.dut, 0
@@ -96,10 +111,14 @@ class TB:
         self.dut.busy_i.value = busy
         self.model.busy = busy
 
-    def set_perf(self, values) -> None:
-        for p, v in zip(PERF_PORTS, values):
-            getattr(self.dut, p).value = int(v)
-        self.model.perf = [int(v) for v in values]
+    def set_perf(self, values: dict) -> None:
+        """Counter name (spec.PERF_COUNTERS) -> value on the core-side input."""
+        for c, v in values.items():
+            getattr(self.dut, PERF_PORTS[c]).value = int(v)
+        self.model.perf = {c: int(v) for c, v in values.items()}
+
+    def random_perf(self) -> None:
+        self.set_perf({c: rand32(self.rng) for c in spec.PERF_COUNTERS})
 
     async def run_end(self, err_code: int, err_pc: int) -> None:
         """One-cycle done_i pulse with the error code/PC alongside."""
@@ -132,16 +151,12 @@ class TB:
 
     async def read_check(self, addr: int, what: str = "") -> int:
         got, resp = await self.host.read32(addr)
-        exp, exp_resp = self.model.read(addr)
-        assert resp == exp_resp, f"read {what} @ {addr:#07x}: resp {resp} != {exp_resp}"
-        if exp is not None:
-            assert got == exp, f"read {what} @ {addr:#07x}: {got:#010x} != {exp:#010x}"
+        self.sb.read(addr, got, resp, what)
         return got
 
     async def write_check(self, addr: int, data: int, strb: int = 0xF, what: str = "") -> int:
         resp = await self.host.write32(addr, data, strb)
-        exp = self.model.write(addr, data, strb)
-        assert resp == exp, f"write {what} @ {addr:#07x} data {data:#010x} strb {strb:#x}: resp {resp} != {exp}"
+        self.sb.write(addr, data, strb, resp, what)
         return resp
 
     async def check_all_regs(self) -> None:
@@ -149,25 +164,16 @@ class TB:
             await self.read_check(r.offset, r.name)
 
 
-def _rand32(rng) -> int:
-    return int(rng.integers(0, 1 << 32, dtype=np.uint64))
-
-
-def _rand_bits(rng, bits: int) -> int:
-    v = 0
-    for i in range(0, bits, 32):
-        v |= _rand32(rng) << i
-    return v & ((1 << bits) - 1)
-
-
 # --------------------------------------------------------------------------- directed tests
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_reset_values(dut):
     """Every register reads its reset value; PERF_* read the live inputs as-is."""
     tb = TB(dut, "reset_values")
     await tb.init()
     await tb.check_all_regs()
+    # the documented CONFIG layout written out, so a wrong Config.config_reg
+    # (which the model uses) shows up here
     exp = {"ID": spec.ID_VALUE, "VERSION": spec.VERSION_VALUE,
            "CONFIG": tb.cfg.rows | tb.cfg.cols << 8 | tb.cfg.acc_w << 16,
            "ADEPTH": tb.cfg.adepth, "WDEPTH": tb.cfg.wdepth, "IDEPTH": tb.cfg.idepth}
@@ -179,22 +185,22 @@ async def test_reset_values(dut):
             got, resp = await tb.host.read_reg(r.name)
             assert (got, resp) == (0, OKAY), f"{r.name} resets to {got:#x}/{resp}"
     for _ in range(3):
-        tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
-        for name in PERF_REGS:
+        tb.random_perf()
+        for name in spec.PERF_REG.values():
             await tb.read_check(tb.host.reg(name), name)
     assert int(dut.irq_o.value) == 0 and int(dut.start_o.value) == 0
     assert int(dut.start_pc_o.value) == 0
     assert tb.mem_reqs() == 0 and tb.start_pcs == []
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_ro_writes_slverr(dut):
     """A write to any RO register gets SLVERR and changes nothing (also with
     non-reset state: after an error run, with busy_i high)."""
     tb = TB(dut, "ro_writes")
     await tb.init()
-    tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
+    tb.random_perf()
     await tb.write_check(tb.host.reg("IRQ_ENABLE"), 0x3)
     await tb.write_check(tb.host.reg("START_PC"), 0x1234)
     for phase in ("reset", "after_error", "busy"):
@@ -205,14 +211,14 @@ async def test_ro_writes_slverr(dut):
         for r in spec.REGS:
             if r.access != "RO":
                 continue
-            for data, strb in ((0xFFFFFFFF, 0xF), (0, 0xF), (_rand32(tb.rng), int(tb.rng.integers(1, 16)))):
+            for data, strb in ((0xFFFFFFFF, 0xF), (0, 0xF), (rand32(tb.rng), int(tb.rng.integers(1, 16)))):
                 assert await tb.write_check(r.offset, data, strb, r.name) == SLVERR
             await tb.check_all_regs()
         await tb.check_irq()
     assert tb.start_pcs == [] and tb.mem_reqs() == 0
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_rw_wstrb(dut):
     """RW registers honour WSTRB per byte lane; unused bits read 0; start_pc_o
@@ -222,7 +228,7 @@ async def test_rw_wstrb(dut):
     for name in ("START_PC", "IRQ_ENABLE"):
         addr = tb.host.reg(name)
         for strb in list(range(16)) * 2:
-            await tb.write_check(addr, _rand32(tb.rng), strb, name)
+            await tb.write_check(addr, rand32(tb.rng), strb, name)
             await tb.read_check(addr, name)
             if name == "START_PC":
                 assert int(dut.start_pc_o.value) == tb.model.start_pc
@@ -239,7 +245,7 @@ async def test_rw_wstrb(dut):
     assert tb.start_pcs == [] and tb.mem_reqs() == 0
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_ctrl_start(dut):
     """CTRL.START: W1S, reads 0, honours WSTRB, one start_o pulse carrying
@@ -278,7 +284,7 @@ async def test_ctrl_start(dut):
     assert tb.mem_reqs() == 0
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_done_irq(dut):
     """done_i latches STATUS/ERR_CODE/ERR_PC and IRQ_STATUS, with and without
@@ -325,7 +331,7 @@ async def test_done_irq(dut):
     assert tb.start_pcs == []
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_decerr(dut):
     """DECERR: every unmapped register offset, the gap between the register
@@ -333,8 +339,8 @@ async def test_decerr(dut):
     the memory does not fill its window).  No side effect, no memory request."""
     tb = TB(dut, "decerr")
     await tb.init()
-    tb.set_perf([_rand32(tb.rng) for _ in PERF_PORTS])
-    unmapped = [a for a in range(0, spec.REG_WINDOW[1], 4) if a not in REG_BY_OFF]
+    tb.random_perf()
+    unmapped = unmapped_reg_offsets()
     for a in unmapped:
         got, resp = await tb.host.read32(a)
         assert resp == DECERR, f"read @ {a:#x}: resp {resp}"
@@ -344,20 +350,17 @@ async def test_decerr(dut):
           [int(x) * 4 for x in tb.rng.integers(spec.REG_WINDOW[1] // 4, spec.AMEM_BASE // 4, 16)]
     for a in gap:
         await tb.read_check(a)
-        await tb.write_check(a, _rand32(tb.rng))
+        await tb.write_check(a, rand32(tb.rng))
     n_oob = 0
     for busy in (0, 1):   # out-of-depth is DECERR even while busy
         await tb.set_busy(busy)
         for name in MEM_NAMES:
-            base, bits, depth = mem_geometry(tb.cfg, name)
-            n = spec.slots_per_word(bits)
-            end = base + depth * n * 4
-            if end >= base + spec.WINDOW_BYTES:
+            oob = out_of_depth_addrs(tb.cfg, name)
+            if not oob:
                 dut._log.info("%s fills its window: no out-of-depth address", name)
-                continue
-            for a in (end, end + 4 * (n - 1), base + spec.WINDOW_BYTES - 4):
+            for a in oob:
                 await tb.read_check(a, name)
-                assert await tb.write_check(a, _rand32(tb.rng), 0xF, name) == DECERR
+                assert await tb.write_check(a, rand32(tb.rng), 0xF, name) == DECERR
                 n_oob += 1
     await tb.set_busy(0)
     await tb.check_all_regs()
@@ -366,7 +369,7 @@ async def test_decerr(dut):
     dut._log.info("%d unmapped register offsets, %d out-of-depth addresses", len(unmapped), n_oob)
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_mem_windows(dut):
     """Whole-word writes and readback in all three windows (first, last and
@@ -379,13 +382,13 @@ async def test_mem_windows(dut):
         _, bits, depth = mem_geometry(tb.cfg, name)
         n = spec.slots_per_word(bits)
         words = sorted({0, 1, depth - 1, depth - 2, *[int(x) for x in tb.rng.integers(0, depth, 5)]})
-        data = {w: _rand_bits(tb.rng, bits) for w in words}
+        data = {w: rand_bits(tb.rng, bits) for w in words}
         for w in words:
             await tb.host.write_mem_words(name, w, [data[w]])
             tb.model.mem[(name, w)] = data[w]
         # a contiguous run through the list helpers
         run0 = int(tb.rng.integers(2, depth - 8))
-        run = [_rand_bits(tb.rng, bits) for _ in range(4)]
+        run = [rand_bits(tb.rng, bits) for _ in range(4)]
         await tb.host.write_mem_words(name, run0, run)
         for i, v in enumerate(run):
             data[run0 + i] = v
@@ -403,7 +406,7 @@ async def test_mem_windows(dut):
             slot = int(tb.rng.integers(0, n))
             strb = int(tb.rng.integers(0, 16))
             addr = tb.host.mem_addr(name, w, slot)
-            await tb.write_check(addr, _rand32(tb.rng), strb, name)
+            await tb.write_check(addr, rand32(tb.rng), strb, name)
             await tb.read_check(addr, name)
             exp = tb.model.mem[(name, w)]
             assert int(arrays[name][w].value) == exp, f"{name}[{w}] after strobe write"
@@ -413,7 +416,7 @@ async def test_mem_windows(dut):
         for w in words[:3]:
             for slot in range(n):
                 addr = tb.host.mem_addr(name, w, slot)
-                assert await tb.write_check(addr, _rand32(tb.rng), 0xF, name) == SLVERR
+                assert await tb.write_check(addr, rand32(tb.rng), 0xF, name) == SLVERR
                 await tb.read_check(addr, name)
         assert tb.mem_reqs() == reqs, "memory request issued while busy"
         await tb.read_check(tb.host.reg("STATUS"))
@@ -424,7 +427,7 @@ async def test_mem_windows(dut):
     dut._log.info("%d memory requests", tb.mem_reqs())
 
 
-@cocotb.test()
+@BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
 async def test_concurrent_host(dut):
     """Reads and writes issued together through HostBus are serialized
@@ -439,7 +442,7 @@ async def test_concurrent_host(dut):
     tb = TB(dut, "concurrent")
     await tb.init()
     name = "imem"
-    vals = [_rand_bits(tb.rng, 64) for _ in range(8)]
+    vals = [rand_bits(tb.rng, 64) for _ in range(8)]
     await tb.host.write_mem_words(name, 0, vals)
     for i in range(8):
         # write word i+8 while reading word i and a register
@@ -453,10 +456,20 @@ async def test_concurrent_host(dut):
 
 
 # --------------------------------------------------------------------------- stress
-async def drive_raw(tb: TB, writes: list[Txn], reads: list[Txn], p_bready: float,
-                    p_rready: float, max_cycles: int) -> dict:
-    """verif.common.axil_stress.drive_raw on this bench (HOSTIF_DEBUG logs
-    the DUT's internal state every cycle); responses feed the coverage model."""
+def raw_driver(tb: TB) -> AxilRawDriver:
+    """The raw driver with its checker, the scoreboard and coverage attached
+    (HOSTIF_DEBUG logs the DUT's internal state every cycle and every
+    comparison)."""
+    drv = AxilRawDriver(tb.dut, tb.rng)
+    drv.checkers.append(AxilResponseChecker())
+    drv.subscribe(lambda rsp: cov.sample_bus(*rsp.access()))
+    if DEBUG:
+        tb.sb.log = tb.dut._log
+    drv.subscribe(tb.sb)
+    return drv
+
+
+def _log_cycle(tb: TB):
     def on_cycle(cyc, aw, w, ar):
         u = tb.dut.u_dut
         tb.dut._log.info("cyc %d aw=%d/%s w=%d/%s ar=%d/%s st=%s full=%s%s%s req=%s we=%s sel=%s a=%s wd=%s",
@@ -466,14 +479,10 @@ async def drive_raw(tb: TB, writes: list[Txn], reads: list[Txn], p_bready: float
                          u.state_q.value, u.aw_full_q.value, u.w_full_q.value, u.ar_full_q.value,
                          u.mem_req_o.value, u.mem_we_o.value, u.mem_sel_o.value, u.mem_addr_o.value,
                          u.w_data_q.value)
-
-    stats = await _drive_raw(tb.dut, tb.rng, tb.model, writes, reads, p_bready, p_rready, max_cycles,
-                             on_cycle=on_cycle if DEBUG else None, observer=cov.sample_bus)
-    cov.sample_handshakes(stats)
-    return stats
+    return on_cycle if DEBUG else None
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: 10 * 40 * work["stress_txns"])
 @cov.exported
 async def test_stress_raw(dut):
     """Random traffic on all five channels: random AW/AR/W valid delays (AW
@@ -483,7 +492,7 @@ async def test_stress_raw(dut):
     tb = TB(dut, "stress_raw", raw=True)
     await tb.init()
     rng, cfg, model = tb.rng, tb.cfg, tb.model
-    n_txn = int(os.environ.get("HOSTIF_STRESS_TXNS", "150"))
+    n_txn = BENCH.work["stress_txns"]
     pools = {}
     for name in MEM_NAMES:
         depth = mem_geometry(cfg, name)[2]
@@ -492,30 +501,19 @@ async def test_stress_raw(dut):
         arr = {"amem": dut.amem, "wmem": dut.wmem, "imem": dut.imem}[name]
         for wd in pools[name]:
             model.mem[(name, wd)] = int(arr[wd].value)
+    drv = raw_driver(tb)
     total = {}
-    profiles = [  # (p_bready, p_rready, long-delay probability)
-        (1.0, 1.0, 0.0), (0.3, 0.3, 0.2), (0.6, 0.2, 0.1), (0.15, 0.8, 0.3), (0.5, 0.5, 0.5),
-    ]
     busy_seq = [0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
     for batch, busy in enumerate(busy_seq):
-        p_b, p_r, long_p = profiles[batch % len(profiles)]
+        knobs = BUS_HOSTIF_PROFILES[batch % len(BUS_HOSTIF_PROFILES)]
         await tb.set_busy(busy)
-        tb.set_perf([_rand32(rng) for _ in PERF_PORTS])
+        tb.random_perf()
         if batch % 3 == 1:
             await tb.run_end(int(rng.choice([0, 0, 1, 5, 8])), int(rng.integers(0, 1 << 16)))
-        writes, reads = [], []
-        for _ in range(n_txn):
-            addr = _stress_addr(rng, cfg, pools)
-            r = rng.random()
-            strb = 0xF if r < 0.4 else int(rng.integers(0, 16))
-            data = _rand32(rng)
-            if rng.random() < 0.1:   # aim at the interesting registers more often
-                nm = ("CTRL", "IRQ_STATUS", "IRQ_ENABLE", "START_PC")[int(rng.integers(0, 4))]
-                addr = spec.REG[nm].offset
-            writes.append(Txn(addr, data, strb, _delay(rng, long_p), _delay(rng, long_p)))
-            reads.append(Txn(_stress_addr(rng, cfg, pools), d_a=_delay(rng, long_p)))
+        writes, reads = random_txns(rng, cfg, pools, n_txn, knobs)
         starts0 = model.starts
-        stats = await drive_raw(tb, writes, reads, p_b, p_r, max_cycles=200 * n_txn)
+        stats = await drv.run(writes, reads, knobs, max_cycles=200 * n_txn, on_cycle=_log_cycle(tb))
+        cov.sample_handshakes(stats)
         for k, v in stats.items():
             total[k] = total.get(k, 0) + v
         await tb.check_irq()
@@ -523,30 +521,16 @@ async def test_stress_raw(dut):
         assert int(dut.start_pc_o.value) == model.start_pc
         tb.check_monitors()
         dut._log.info("batch %d busy=%d bready=%.2f rready=%.2f: %s, starts +%d", batch, busy,
-                      p_b, p_r, stats, model.starts - starts0)
+                      knobs.bready_p, knobs.rready_p, stats, model.starts - starts0)
     dut._log.info("stress total (%d writes + %d reads): %s", n_txn * len(busy_seq),
                   n_txn * len(busy_seq), total)
+    assert tb.sb.writes == tb.sb.reads == n_txn * len(busy_seq), "the scoreboard missed transactions"
     assert total["aw_first"] and total["w_first"] and total["together"], "AW/W orderings not all seen"
     assert total["b_stall"] and total["r_stall"], "no backpressure seen"
 
 
 # --------------------------------------------------------------------------- pytest
-def hostif_parameters(config: str) -> dict:
-    c = EXTRA_CONFIGS[config] if config in EXTRA_CONFIGS else spec.CONFIGS[config]
-    return {"ROWS": c.rows, "COLS": c.cols, "ADEPTH": c.adepth, "WDEPTH": c.wdepth,
-            "IDEPTH": c.idepth, "ACC_W": c.acc_w}
-
-
 @pytest.mark.parametrize("config", [*spec.CONFIGS, *EXTRA_CONFIGS])
 def test_spw_host_if(config):
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources("spw_host_if") + [HERE / f"{TOP}.v"],
-        test_module=__name__,
-        test_dir=run_dir(),   # build/sim/runs/...: its coverage.yml is merged at session end
-        parameters=hostif_parameters(config),
-        extra_env={"SPW_CONFIG": config},
-        timeout_s=900,
-    )
+    BENCH.run(config, toplevel=TOP, modules=("spw_host_if",), params=tuple(spec.get_config("small").hdl_params()),
+              extra_sources=(HERE / f"{TOP}.v",))

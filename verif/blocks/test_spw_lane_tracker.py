@@ -9,9 +9,6 @@ cycle mask_o is compared for all nine taps (plus an illegal tap) and inimg_o
 once."""
 from __future__ import annotations
 
-import os
-
-import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge, Timer
@@ -19,9 +16,11 @@ from cocotb.triggers import FallingEdge, Timer
 from models.memory import num_tiles
 from models.shiftpw import lane_coords_next, lane_coords_start, lane_mask, tile_flags
 from models.spec import tap_offset
-from verif.common import make_rng, reset, start_clock, unpack_lanes
+from verif.common import make_rng, unpack_lanes
+from verif.common.bench import Bench, bring_up, dut_params
 
 TOP = "spw_lane_tracker"
+BENCH = Bench("lane_tracker", __name__)
 
 
 class TrackerModel:
@@ -72,17 +71,12 @@ def geometry(rng, rows):
 class TB:
     def __init__(self, dut):
         self.dut = dut
-        self.rows = int(dut.ROWS.value)
+        (self.rows,) = dut_params(dut, "ROWS")
         self.model = TrackerModel(self.rows)
         self.checks = 0
 
     async def start(self):
-        d = self.dut
-        start_clock(d)
-        for s in (d.init_i, d.restart_i, d.advance_i, d.h_i, d.w_i, d.tap_i):
-            s.value = 0
-        await reset(d)
-        await FallingEdge(d.clk_i)
+        await bring_up(self.dut, init_i=0, restart_i=0, advance_i=0, h_i=0, w_i=0, tap_i=0)
 
     async def cycle(self, init=None, restart=False, advance=False):
         d = self.dut
@@ -145,13 +139,16 @@ async def walk(tb: TB, rng, budget: int):
     tb.dut._log.info("%d geometries, %d cycles, %d tile checks", geoms, cycles, tb.checks)
 
 
-@cocotb.test()
+def corner_shapes(rows: int) -> list[tuple[int, int]]:
+    return [(1, 1), (1, 1023), (1023, 1), (1023, 1023), (3, rows), (2, rows - 1), (5, rows + 1)]
+
+
+@BENCH.test(cycles=lambda work, cfg: 4 * len(corner_shapes(cfg.rows)))
 async def test_after_reset_init(dut):
     """init_i takes effect the next cycle: tile 0 of tiny and extreme shapes."""
     tb = TB(dut)
     await tb.start()
-    for hw in [(1, 1), (1, 1023), (1023, 1), (1023, 1023), (3, tb.rows), (2, tb.rows - 1),
-               (5, tb.rows + 1)]:
+    for hw in corner_shapes(tb.rows):
         await tb.cycle(init=hw)
         await tb.check()
         for _ in range(3):
@@ -159,27 +156,17 @@ async def test_after_reset_init(dut):
             await tb.check()
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["cycles"])
 async def test_random_walks(dut):
     """Random geometries walked with advance / restart / idle."""
     tb = TB(dut)
     await tb.start()
     rng = make_rng(dut, "random_walks")
-    await walk(tb, rng, int(os.environ.get("TRACK_CYCLES", "1500")))
+    await walk(tb, rng, BENCH.work["cycles"])
 
 
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_lane_tracker(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=run_dir(),
-        parameters={"ROWS": cfg.rows, "DIM_W": 10},
-        extra_env={"TRACK_CYCLES": os.environ.get("TRACK_CYCLES", 1500 if cfg.rows <= 8 else 800)},
-    )
+    # DIM_W: H and W are 10-bit fields of the LAYER instruction
+    BENCH.run(config, toplevel=TOP, params=("ROWS",), extra_params={"DIM_W": 10})

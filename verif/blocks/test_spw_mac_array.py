@@ -7,16 +7,17 @@ steps (a = 0), extreme operands; one drain-buffer column is checked every
 cycle (as the drain reads it) and all columns after every capture."""
 from __future__ import annotations
 
-import os
-
-import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge, Timer
 
-from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
+from verif.common import make_rng, pack_lanes, unpack_lanes
+from verif.common.bench import Bench, bring_up, dut_params
 
 TOP = "spw_mac_array"
+BENCH = Bench("mac_array", __name__)
+MAX_TILE_STEPS = 6
+IDLE = dict(step_i=0, first_i=0, last_i=0, a_i=0, w_i=0)
 
 
 class MacModel:
@@ -35,27 +36,13 @@ class MacModel:
 class TB:
     def __init__(self, dut):
         self.dut = dut
-        self.rows = int(dut.ROWS.value)
-        self.cols = int(dut.COLS.value)
-        self.acc_w = int(dut.ACC_W.value)
+        self.rows, self.cols, self.acc_w = dut_params(dut, "ROWS", "COLS", "ACC_W")
         self.model = MacModel(self.rows, self.cols)
         self.col = 0            # column presented on rd_col_i
         self.n_checks = 0
 
     async def start(self):
-        start_clock(self.dut)
-        self.idle()
-        self.dut.rd_col_i.value = 0
-        await reset(self.dut)
-        await FallingEdge(self.dut.clk_i)
-
-    def idle(self):
-        d = self.dut
-        d.step_i.value = 0
-        d.first_i.value = 0
-        d.last_i.value = 0
-        d.a_i.value = 0
-        d.w_i.value = 0
+        await bring_up(self.dut, rd_col_i=0, **IDLE)
 
     def check_col(self, col: int, when: str):
         got = unpack_lanes(self.dut.rd_data_o.value.to_unsigned(), self.rows, self.acc_w, signed=True)
@@ -110,7 +97,7 @@ async def run_random_tiles(tb: TB, rng, n_cycles: int):
     cycles = 0
     tiles = 0
     while cycles < n_cycles:
-        n = int(rng.integers(1, 7))
+        n = int(rng.integers(1, MAX_TILE_STEPS + 1))
         kind = rng.choice(["rand", "rand", "rand", "null", "max"])
         # rarely a tile continues from A (first_i = 0): A must have held its
         # value through the previous capture (a capture writes only D)
@@ -130,7 +117,7 @@ async def run_random_tiles(tb: TB, rng, n_cycles: int):
     tb.dut._log.info("%d tiles, %d cycles, %d column checks", tiles, cycles, tb.n_checks)
 
 
-@cocotb.test()
+@BENCH.test(cycles=10)
 async def test_reset_state(dut):
     """A and D are 0 after reset: a single-step capture of zeros and an
     accumulating tile that does not start with first_i read A = 0."""
@@ -144,24 +131,26 @@ async def test_reset_state(dut):
     await tb.check_all_cols("first capture")
 
 
-@cocotb.test()
+# a tile and its idle gaps may run past the budget
+@BENCH.test(cycles=lambda work, cfg: work["cycles"] + 5 * MAX_TILE_STEPS)
 async def test_random_tiles(dut):
     """Random tiles, gaps and null steps; every cycle one drain column."""
     tb = TB(dut)
     await tb.start()
     rng = make_rng(dut, "random_tiles")
-    budget = int(os.environ.get("MAC_CYCLES", "600"))
-    await run_random_tiles(tb, rng, budget)
+    await run_random_tiles(tb, rng, BENCH.work["cycles"])
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["long_steps"] + 10)
 async def test_long_extreme_tile(dut):
     """One long tile of extreme products (a = 15, w = -8 / 7) approaching the
     accumulator bound, then a short tile that must start from 0."""
     tb = TB(dut)
     await tb.start()
     rng = make_rng(dut, "long_extreme")
-    n = int(os.environ.get("MAC_LONG_STEPS", "256"))
+    n = BENCH.work["long_steps"]
+    # ACC_W holds one group of at most WDEPTH steps, no more
+    assert n <= BENCH.cfg.wdepth, f"effort table: long_steps {n} > WDEPTH {BENCH.cfg.wdepth}"
     w = rng.choice([-8, 7], tb.cols)
     w[0], w[-1] = -8, 7
     a = np.full(tb.rows, 15)
@@ -179,22 +168,4 @@ async def test_long_extreme_tile(dut):
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_mac_array(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    sim = (os.environ.get("SIM") or "icarus").lower()
-    slow = sim == "icarus" and cfg.rows * cfg.cols > 256
-    # Icarus runs ~350 cycles/s at 32x32: keep the chip run short there.
-    # The long tile of the small config covers its whole bound (wdepth steps).
-    env = {"MAC_CYCLES": 300 if slow else 1500,
-           "MAC_LONG_STEPS": 150 if slow else (cfg.wdepth if cfg.rows * cfg.cols <= 64 else 2000)}
-    env = {k: os.environ.get(k, v) for k, v in env.items()}   # soak knobs win
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=run_dir(),
-        parameters={"ROWS": cfg.rows, "COLS": cfg.cols, "ACC_W": cfg.acc_w},
-        extra_env=env,
-    )
+    BENCH.run(config, toplevel=TOP, params=("ROWS", "COLS", "ACC_W"))

@@ -6,18 +6,19 @@ Every cycle carries a random drain column (random, extreme and
 plane, padding lanes and address; outputs are compared two cycles later."""
 from __future__ import annotations
 
-import os
-
-import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge
 
 from models.reference import requantize
 from models.spec import BIAS_MAX, BIAS_MIN, SCALE_MAX, SHIFT_MAX
-from verif.common import make_rng, pack_lanes, reset, start_clock, unpack_lanes
+from verif.common import make_rng, pack_lanes, unpack_lanes
+from verif.common.bench import Bench, bring_up, dut_params
 
 TOP = "spw_requant"
+BENCH = Bench("requant", __name__)
+# test_corners: per bias, 4 scales x 6 shifts in act mode and 8 nibble planes
+CORNER_CYCLES = 5 * (4 * 6 + 8) + 5
 
 
 def model_word(col, bias, scale, shift, acc_mode, nib, pad) -> np.ndarray:
@@ -64,20 +65,13 @@ class Stim:
 class TB:
     def __init__(self, dut):
         self.dut = dut
-        self.rows = int(dut.ROWS.value)
-        self.acc_w = int(dut.ACC_W.value)
-        self.addr_w = int(dut.ADDR_W.value)
+        self.rows, self.acc_w, self.addr_w = dut_params(dut, "ROWS", "ACC_W", "ADDR_W")
         self.pipe = [None, None]     # expected (addr, word) per stage, None = not valid
         self.checks = 0
 
     async def start(self):
-        d = self.dut
-        start_clock(d)
-        for s in (d.valid_i, d.col_i, d.bias_i, d.scale_i, d.shift_i, d.acc_mode_i, d.nib_i,
-                  d.pad_i, d.addr_i):
-            s.value = 0
-        await reset(d)
-        await FallingEdge(d.clk_i)
+        await bring_up(self.dut, valid_i=0, col_i=0, bias_i=0, scale_i=0, shift_i=0, acc_mode_i=0,
+                       nib_i=0, pad_i=0, addr_i=0)
 
     def check(self, when):
         exp = self.pipe[1]
@@ -138,24 +132,24 @@ async def run_random(tb: TB, rng, n: int, acc_p: float):
     tb.dut._log.info("%d cycles, %d words checked", n, tb.checks)
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["cycles"])
 async def test_act_mode(dut):
     """Requantization: random, extreme and boundary values (acc mode rare)."""
     tb = TB(dut)
     await tb.start()
     tb.check("after reset")
-    await run_random(tb, make_rng(dut, "act"), int(os.environ.get("REQ_CYCLES", "800")), 0.1)
+    await run_random(tb, make_rng(dut, "act"), BENCH.work["cycles"], 0.1)
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["cycles"] // 2)
 async def test_acc_mode(dut):
     """Nibble planes of the int32 value, all planes, mixed with act words."""
     tb = TB(dut)
     await tb.start()
-    await run_random(tb, make_rng(dut, "acc"), int(os.environ.get("REQ_CYCLES", "800")) // 2, 0.8)
+    await run_random(tb, make_rng(dut, "acc"), BENCH.work["cycles"] // 2, 0.8)
 
 
-@cocotb.test()
+@BENCH.test(cycles=CORNER_CYCLES)
 async def test_corners(dut):
     """Fixed corners: v = +-2^(ACC_W-1) region with scale 0 / 65535 and shift
     0 / 31, all eight nibble planes of extreme values, all-padding words."""
@@ -186,15 +180,7 @@ async def test_corners(dut):
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_requant(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
+    from models.spec import get_config
 
-    cfg = CONFIGS[config]
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=run_dir(),
-        parameters={"ROWS": cfg.rows, "ACC_W": cfg.acc_w, "ADDR_W": (cfg.adepth - 1).bit_length()},
-        extra_env={"REQ_CYCLES": os.environ.get("REQ_CYCLES", 800 if cfg.rows <= 8 else 400)},
-    )
+    BENCH.run(config, toplevel=TOP, params=("ROWS", "ACC_W"),
+              extra_params={"ADDR_W": (get_config(config).adepth - 1).bit_length()})

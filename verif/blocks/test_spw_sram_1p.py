@@ -2,42 +2,27 @@
 model, read-data hold, $readmemh init.  Model: a Python list per word."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import cocotb
-import numpy as np
 import pytest
 from cocotb.triggers import FallingEdge
 
-from verif.common import make_rng, start_clock
+from verif.common import make_rng
+from verif.common.bench import Bench, bring_up, dut_params
+from verif.common.sram_image import init_image, rand_word, run_sram_bench
 
 TOP = "spw_sram_1p"
-
-
-def _load_hex(path: str, width: int) -> list[int]:
-    return [int(line, 16) for line in Path(path).read_text().split()]
-
-
-def _rand_word(rng: np.random.Generator, width: int) -> int:
-    return int.from_bytes(rng.bytes((width + 7) // 8), "little") & ((1 << width) - 1)
+BENCH = Bench("sram_1p", __name__)
+IDLE = dict(req_i=0, we_i=0, addr_i=0, wdata_i=0, wmask_i=0)
+INIT_READS = 32     # addresses test_init_file reads back
 
 
 async def _run_ops(dut, rng, n_ops: int, addr_window: int) -> None:
-    width = int(dut.WIDTH.value)
-    depth = int(dut.DEPTH.value)
-    mem = _load_hex(os.environ["SRAM_INIT_FILE"], width)
+    width, depth = dut_params(dut, "WIDTH", "DEPTH")
+    mem = init_image()
     assert len(mem) == depth
-    start_clock(dut)
-    dut.req_i.value = 0
-    dut.we_i.value = 0
-    dut.addr_i.value = 0
-    dut.wdata_i.value = 0
-    dut.wmask_i.value = 0
     base = int(rng.integers(0, depth - addr_window + 1))
     expect = None       # rdata_o the model says is held
     pending = None      # read issued this cycle, lands next cycle
-    await FallingEdge(dut.clk_i)
+    await bring_up(dut, reset=False, **IDLE)
     for i in range(n_ops):
         # check the result of the previous rising edge
         if pending is not None:
@@ -50,8 +35,8 @@ async def _run_ops(dut, rng, n_ops: int, addr_window: int) -> None:
         addr = base + int(rng.integers(0, addr_window))
         req = kind != 0 or rng.random() < 0.2
         we = kind == 1
-        wdata = _rand_word(rng, width)
-        wmask = [0, (1 << width) - 1, _rand_word(rng, width)][int(rng.integers(0, 3))]
+        wdata = rand_word(rng, width)
+        wmask = [0, (1 << width) - 1, rand_word(rng, width)][int(rng.integers(0, 3))]
         dut.req_i.value = int(req)
         dut.we_i.value = int(we)
         dut.addr_i.value = addr
@@ -65,19 +50,15 @@ async def _run_ops(dut, rng, n_ops: int, addr_window: int) -> None:
     dut.req_i.value = 0
 
 
-@cocotb.test()
+@BENCH.test(cycles=2 * INIT_READS)
 async def test_init_file(dut):
     """Every word read back equals the $readmemh image (first/last words too).
     Runs first: the later tests write the array."""
     rng = make_rng(dut, "init_file")
-    width = int(dut.WIDTH.value)
-    depth = int(dut.DEPTH.value)
-    mem = _load_hex(os.environ["SRAM_INIT_FILE"], width)
-    start_clock(dut)
-    dut.req_i.value = 0
-    dut.we_i.value = 0
-    addrs = [0, depth - 1] + [int(a) for a in rng.integers(0, depth, 30)]
-    await FallingEdge(dut.clk_i)
+    (depth,) = dut_params(dut, "DEPTH")
+    mem = init_image()
+    addrs = [0, depth - 1] + [int(a) for a in rng.integers(0, depth, INIT_READS - 2)]
+    await bring_up(dut, reset=False, **IDLE)
     for a in addrs:
         dut.req_i.value = 1
         dut.addr_i.value = a
@@ -88,39 +69,14 @@ async def test_init_file(dut):
         assert got == mem[a], f"addr {a}: {got:#x} != image {mem[a]:#x}"
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["ops"])
 async def test_random_ops(dut):
     """Random idle/read/masked-write mix in a small address window."""
     rng = make_rng(dut, "random_ops")
-    await _run_ops(dut, rng, n_ops=int(os.environ.get("N_OPS", "300")), addr_window=8)
+    await _run_ops(dut, rng, n_ops=BENCH.work["ops"], addr_window=8)
 
 
 # --------------------------------------------------------------------------- pytest
-def write_hex_image(path: Path, width: int, depth: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    digits = (width + 3) // 4
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{_rand_word(rng, width):0{digits}x}\n" for _ in range(depth)))
-
-
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_sram_1p(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    width, depth = cfg.rows * 4, 256
-    tmp_path = run_dir()
-    init = tmp_path / "init.hex"
-    write_hex_image(init, width, depth, seed=depth * 31 + width)
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=tmp_path,
-        # INIT_FILE is a runtime $readmemh, so the build can be shared; the
-        # path itself is a parameter, so keep it fixed per config: use a
-        # relative name resolved in the test directory.
-        parameters={"WIDTH": width, "DEPTH": depth, "INIT_FILE": '"init.hex"'},
-        extra_env={"SRAM_INIT_FILE": str(init)},
-    )
+    run_sram_bench(BENCH, config, TOP, seed_salt=31)

@@ -3,37 +3,27 @@ against a list model; read data holds between reads; a same-cycle
 same-address read returns the OLD word; $readmemh init."""
 from __future__ import annotations
 
-import os
-
-import cocotb
 import pytest
 from cocotb.triggers import FallingEdge
 
-from verif.blocks.test_spw_sram_1p import _load_hex, _rand_word, write_hex_image
-from verif.common import make_rng, start_clock
+from verif.common import make_rng
+from verif.common.bench import Bench, bring_up, dut_params
+from verif.common.sram_image import init_image, rand_word, run_sram_bench
 
 TOP = "spw_sram_1r1w"
+BENCH = Bench("sram_1r1w", __name__)
+IDLE = dict(re_i=0, raddr_i=0, we_i=0, waddr_i=0, wdata_i=0, wmask_i=0)
+INIT_READS = 32     # addresses test_init_file reads back
 
 
-def _idle(dut):
-    dut.re_i.value = 0
-    dut.raddr_i.value = 0
-    dut.we_i.value = 0
-    dut.waddr_i.value = 0
-    dut.wdata_i.value = 0
-    dut.wmask_i.value = 0
-
-
-@cocotb.test()
+@BENCH.test(cycles=2 * INIT_READS)
 async def test_init_file(dut):
     """Reads of the $readmemh image (first test: later ones write)."""
     rng = make_rng(dut, "init_file")
-    width, depth = int(dut.WIDTH.value), int(dut.DEPTH.value)
-    mem = _load_hex(os.environ["SRAM_INIT_FILE"], width)
-    start_clock(dut)
-    _idle(dut)
-    await FallingEdge(dut.clk_i)
-    for a in [0, depth - 1] + [int(x) for x in rng.integers(0, depth, 30)]:
+    (depth,) = dut_params(dut, "DEPTH")
+    mem = init_image()
+    await bring_up(dut, reset=False, **IDLE)
+    for a in [0, depth - 1] + [int(x) for x in rng.integers(0, depth, INIT_READS - 2)]:
         dut.re_i.value = 1
         dut.raddr_i.value = a
         await FallingEdge(dut.clk_i)
@@ -43,21 +33,19 @@ async def test_init_file(dut):
         assert got == mem[a], f"addr {a}: {got:#x} != image {mem[a]:#x}"
 
 
-@cocotb.test()
+@BENCH.test(cycles=lambda work, cfg: work["ops"])
 async def test_random_two_port(dut):
     """Both ports random each cycle over a small window, so same-address
     read/write collisions are frequent; the read must see the old word."""
     rng = make_rng(dut, "two_port")
-    width, depth = int(dut.WIDTH.value), int(dut.DEPTH.value)
-    mem = _load_hex(os.environ["SRAM_INIT_FILE"], width)
-    start_clock(dut)
-    _idle(dut)
+    width, depth = dut_params(dut, "WIDTH", "DEPTH")
+    mem = init_image()
     window = 6
     base = int(rng.integers(0, depth - window + 1))
     expect = None
     collisions = 0
-    await FallingEdge(dut.clk_i)
-    for i in range(int(os.environ.get("N_OPS", "400"))):
+    await bring_up(dut, reset=False, **IDLE)
+    for i in range(BENCH.work["ops"]):
         if expect is not None:
             got = dut.rdata_o.value.to_unsigned()
             assert got == expect, f"op {i}: rdata_o {got:#x} != model {expect:#x}"
@@ -65,8 +53,8 @@ async def test_random_two_port(dut):
         we = rng.random() < 0.6
         ra = base + int(rng.integers(0, window))
         wa = ra if rng.random() < 0.3 else base + int(rng.integers(0, window))
-        wdata = _rand_word(rng, width)
-        wmask = [(1 << width) - 1, _rand_word(rng, width), 0][int(rng.integers(0, 3))]
+        wdata = rand_word(rng, width)
+        wmask = [(1 << width) - 1, rand_word(rng, width), 0][int(rng.integers(0, 3))]
         dut.re_i.value = int(re)
         dut.raddr_i.value = ra
         dut.we_i.value = int(we)
@@ -86,18 +74,4 @@ async def test_random_two_port(dut):
 # --------------------------------------------------------------------------- pytest
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_sram_1r1w(config):
-    from models.spec import CONFIGS
-    from rtlsim.build import hdl_sources, run_cocotb, run_dir
-
-    cfg = CONFIGS[config]
-    width, depth = cfg.rows * 4, 256
-    d = run_dir()
-    write_hex_image(d / "init.hex", width, depth, seed=depth * 37 + width)
-    run_cocotb(
-        toplevel=TOP,
-        sources=hdl_sources(TOP),
-        test_module=__name__,
-        test_dir=d,
-        parameters={"WIDTH": width, "DEPTH": depth, "INIT_FILE": '"init.hex"'},
-        extra_env={"SRAM_INIT_FILE": str(d / "init.hex")},
-    )
+    run_sram_bench(BENCH, config, TOP, seed_salt=37)

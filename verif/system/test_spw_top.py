@@ -1,46 +1,54 @@
 """System bench for spw_top: programs run through the RTL and are compared
 with the golden model (models/iss.py) word for word in AMem and in every
-performance counter, which makes the RTL cycle-exact to the cycle model.
+host-visible register (rtlsim.outcome), which makes the RTL cycle-exact to
+the cycle model.
 
 Every test samples the functional coverage model (verif/common/coverage.py)
-and exports it to <test_dir>/coverage.yml.
-
-Knobs (environment): SPW_CONFIG (set by the pytest runner), SPW_NCASES
-(random layer cases per run), SIM, SEED, WAVES.
+and exports it to <test_dir>/coverage.yml.  Random stimulus comes from the
+knobs of models/stimulus.py; how much of it from SPW_EFFORT
+(verif/common/effort.py).  Each test's timeout is sized from the cycles its
+work can take at most.
 """
 from __future__ import annotations
-
-import os
 
 import cocotb
 import numpy as np
 import pytest
-from cocotb.triggers import RisingEdge, with_timeout
+from cocotb.triggers import RisingEdge
 
-from models import isa, iss, reference, spec
-from models.case import Case, pick_requant, random_case, random_weights
-from models.compiler import LayerDef, compile_layer, compile_network
-from models.memory import Memories, ints_to_nibbles, nibbles_to_ints
+from models import isa, iss, spec
+from models import stimulus as S
+from models.case import Case
+from models.compiler import compile_layer, compile_network
+from models.memory import ints_to_nibbles
 from models.spec import Err, Op
-
+from rtlsim.driver import TopDriver
+from verif.common import bus_stress
 from verif.common import coverage as cov
 from verif.common import make_rng
-from verif.common.axil_stress import (MEM_NAMES, HostIfModel, Txn, drive_raw, out_of_depth_addrs,
-                                      rand32, random_delay, unmapped_reg_offsets)
-from rtlsim.driver import TopDriver
-from rtlsim.host import OKAY, mem_geometry
+from verif.common.bench import Bench
 from verif.common.scoreboard import run_and_check, run_budget
 
-
-def _cfg() -> spec.Config:
-    return spec.get_config(os.environ.get("SPW_CONFIG", "small"))
+BENCH = Bench("top", __name__)
 
 
-def _case_limits(cfg: spec.Config) -> dict:
-    # the chip configuration is slow on Icarus: keep its cases small there
-    if cfg.name == "chip" and os.environ.get("SIM", "icarus") == "icarus":
-        return {"max_hw": 6, "max_c": 40}
-    return {"max_hw": 11}
+def _layer_knobs() -> S.LayerKnobs:
+    return S.system_layer(BENCH.cfg, BENCH.work.sim)
+
+
+# cycles the work of each test can take at most, for its timeout: a run
+# costs its layer's cycles plus a few hundred cycles of host accesses
+RUN_OVERHEAD = 400
+
+
+def _random_layers_cycles(work, cfg) -> int:
+    return work["ncases"] * (S.layer_cycles_bound(cfg, S.system_layer(cfg, work.sim)) + RUN_OVERHEAD)
+
+
+def _network_cycles(work, cfg) -> int:
+    c = cfg.cols + 3     # network_block: widths c, 2c, c, c, 10 on a 5 x 7 grid
+    layer = S.LAYER_SYSTEM.replace(max_hw=7, max_c=2 * c, acc_p=1.0)
+    return 4 * S.layer_cycles_bound(cfg, layer) + RUN_OVERHEAD
 
 
 OUTPUTS = ("s_axil_awready", "s_axil_wready", "s_axil_bresp", "s_axil_bvalid", "s_axil_arready",
@@ -51,12 +59,12 @@ def _undefined_outputs(dut) -> list[str]:
     return [f"{n}={getattr(dut, n).value}" for n in OUTPUTS if not getattr(dut, n).value.is_resolvable]
 
 
-@cocotb.test()
+@BENCH.test(cycles=1000)
 async def outputs_defined(dut):
     """No X or Z on any output from reset on: while idle, and on every cycle
     of a short program (IRQ included).  Only Icarus can see X; Verilator is
     two-state, so there the test is only a smoke run."""
-    cfg = _cfg()
+    cfg = BENCH.cfg
     rng = make_rng(dut, "outputs_defined")
     drv = TopDriver(dut, cfg)
     await drv.start()
@@ -65,7 +73,7 @@ async def outputs_defined(dut):
         bad = _undefined_outputs(dut)
         assert not bad, f"cycle {cyc} after reset: undefined outputs {bad}"
     x = rng.integers(0, 16, size=(3, 5, 7))
-    wt = random_weights(rng, 4, 3, 3, "dw", cfg.cols, taps_kept=3)
+    wt = S.draw_weights(rng, 4, 3, 3, cfg.cols, kind="dw", taps_kept=3)
     prog = compile_layer(cfg, x.shape, wt, None, 40, 6)
     mem = prog.memories({"x": x})
     res = iss.run(mem.copy())
@@ -86,61 +94,49 @@ async def outputs_defined(dut):
     assert not seen, f"undefined outputs during a run: {seen[:3]}"
 
 
-@cocotb.test()
+@BENCH.test(cycles=_random_layers_cycles)
 @cov.exported
 async def random_layers(dut):
-    """Random legal layer cases: K 1/3, odd sizes, partial tiles and groups,
-    sparsity 9/9..1/9, empty groups, act/acc, requant extremes."""
-    cfg = _cfg()
+    """Random legal layer cases (models.stimulus.system_layer): K 1/3, odd
+    sizes, partial tiles and groups, sparsity 9/9..1/9, empty groups,
+    act/acc, requant extremes."""
+    cfg = BENCH.cfg
     rng = make_rng(dut, "random_layers")
     drv = TopDriver(dut, cfg)
     await drv.start()
     await drv.check_identity()
-    n = int(os.environ.get("SPW_NCASES", "6"))
-    for i in range(n):
-        case = random_case(rng, cfg, **_case_limits(cfg))
+    for i in range(BENCH.work["ncases"]):
+        case = S.draw_layer(rng, cfg, _layer_knobs())
         prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
         cout, cin, k, _ = case.w.shape
         name = (f"case {i}: Cin={cin} Cout={cout} H={case.x.shape[1]} W={case.x.shape[2]} K={k} "
                 f"mode={case.mode} steps={prog.layers[0].stored_words}/{prog.layers[0].dense_words}")
         dut._log.info(name)
         await run_and_check(drv, name, prog.memories({"x": case.x}), prog,
-                             imem_words=len(prog.imem), wmem_words=len(prog.wmem))
+                            imem_words=len(prog.imem), wmem_words=len(prog.wmem))
         cov.sample_compiled(prog)
         cov.sample_case(case)
 
 
-@cocotb.test()
+@BENCH.test(cycles=_network_cycles)
 @cov.exported
 async def multi_layer_program(dut):
-    """Four layers in one program with no host step: PW expand, sparse 3x3
-    (a pruned depth-wise merged into PW), a residual as concatenated input
-    channels with identity weights, and an acc-mode classifier."""
-    cfg = _cfg()
+    """Four layers in one program with no host step (models.stimulus
+    network_block): PW expand, sparse 3x3 (a pruned depth-wise merged into
+    PW), a residual as concatenated input channels with identity weights,
+    and an acc-mode classifier."""
+    cfg = BENCH.cfg
     rng = make_rng(dut, "multi_layer_program")
     drv = TopDriver(dut, cfg)
     await drv.start()
-    c, h, w = cfg.cols + 3, 5, 7
-    x = rng.integers(0, 16, size=(c, h, w))
-
-    def wts(co, ci, k, keep=1.0):
-        a = rng.integers(-8, 8, size=(co, ci, k, k))
-        return a * (rng.random(a.shape) < keep)
-
-    ident = np.zeros((c, c, 3, 3), np.int64)
-    for i in range(c):
-        ident[i, i, 1, 1] = 1
-    layers = [
-        LayerDef("e", ["x"], wts(2 * c, c, 1), rng.integers(-50, 50, 2 * c), 40, 10),
-        LayerDef("d", ["e"], wts(c, 2 * c, 3, keep=0.3), None, 30, 10),
-        LayerDef("r", ["d", "x"], np.concatenate([wts(c, c, 3, keep=0.2), ident], axis=1), None, 64, 9),
-        LayerDef("logits", ["r"], wts(10, c, 1), rng.integers(-100, 100, 10), 1, 0, "acc"),
-    ]
-    prog = compile_network(cfg, h, w, {"x": c}, layers, outputs=["logits"])
-    await run_and_check(drv, "multi-layer program", prog.memories({"x": x}), prog,
-                         imem_words=len(prog.imem), wmem_words=len(prog.wmem))
+    inputs, layers = S.draw_network(rng, cfg, S.network_block(cfg))
+    (h, w), = {x.shape[1:] for x in inputs.values()}
+    prog = compile_network(cfg, h, w, {n: len(x) for n, x in inputs.items()}, layers,
+                           outputs=[layers[-1].name])
+    await run_and_check(drv, "multi-layer program", prog.memories(inputs), prog,
+                        imem_words=len(prog.imem), wmem_words=len(prog.wmem))
     cov.sample_compiled(prog)
-    cov.sample_network({"x": x}, layers)
+    cov.sample_network(inputs, layers)
 
 
 def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int], int]]:
@@ -173,13 +169,13 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
     ]
 
 
-@cocotb.test()
+@BENCH.test(cycles=20_000)
 @cov.exported
 async def error_programs(dut):
     """Every bad program stops with its documented error code and PC, writes
     exactly what the golden model writes, and leaves the core ready: a good
     program runs right after each one."""
-    cfg = _cfg()
+    cfg = BENCH.cfg
     rng = make_rng(dut, "error_programs")
     drv = TopDriver(dut, cfg)
     await drv.start()
@@ -200,12 +196,12 @@ async def error_programs(dut):
     assert not missing, f"error codes never exercised: {sorted(e.name for e in missing)}"
 
 
-@cocotb.test()
+@BENCH.test(cycles=5_000)
 @cov.exported
 async def bus_loaded_program(dut):
     """The host path end to end: memories loaded and results read through
     the AXI4-Lite windows only (no backdoor)."""
-    cfg = _cfg()
+    cfg = BENCH.cfg
     rng = make_rng(dut, "bus_loaded_program")
     drv = TopDriver(dut, cfg)
     await drv.start()
@@ -283,12 +279,12 @@ def _closure_cases(cfg: spec.Config, rng: np.random.Generator) -> list[tuple]:
     return cases
 
 
-@cocotb.test()
+@BENCH.test(cycles=20_000)
 @cov.exported
 async def coverage_closure(dut):
     """Directed layers for the coverage model's hard bins (see _closure_cases);
     each is compared with the golden model like the random cases."""
-    cfg = _cfg()
+    cfg = BENCH.cfg
     rng = make_rng(dut, "coverage_closure")
     drv = TopDriver(dut, cfg)
     await drv.start()
@@ -305,237 +301,25 @@ async def coverage_closure(dut):
 # ---------------------------------------------------------------------------
 # Bus stress at system level
 # ---------------------------------------------------------------------------
-RO_REGS = [r.name for r in spec.REGS if r.access == "RO"]
-CONST_REGS = ("ID", "VERSION", "CONFIG", "ADEPTH", "WDEPTH", "IDEPTH", "CTRL", "IRQ_ENABLE", "START_PC")
-
-
-def _word_writes(bus, name: str, start: int, words: list[int]) -> list[tuple[int, int]]:
-    """(addr, slot data) of whole-word writes."""
-    n = bus.slots(name)
-    return [(bus.mem_addr(name, start + i, j), (int(wd) >> (32 * j)) & 0xFFFFFFFF)
-            for i, wd in enumerate(words) for j in range(n)]
-
-
-def _illegal(rng, cfg: spec.Config, bus, words: dict, busy: bool) -> tuple[str, int]:
-    """One illegal access: ('read'|'write', addr).  Unmapped register offsets,
-    the gap below AMem, RO registers, out-of-depth words (when the config has
-    any) and, while busy, memory words and CTRL.START."""
-    kinds = ["unmapped", "gap", "ro", "oob"]
-    if busy:
-        kinds += ["mem", "mem", "start"]
-    while True:
-        k = kinds[int(rng.integers(0, len(kinds)))]
-        if k == "unmapped":
-            return str(rng.choice(["read", "write"])), int(rng.choice(unmapped_reg_offsets()))
-        if k == "gap":
-            return str(rng.choice(["read", "write"])), int(rng.integers(spec.REG_WINDOW[1] // 4,
-                                                                        spec.AMEM_BASE // 4)) * 4
-        if k == "ro":
-            return "write", spec.REG[RO_REGS[int(rng.integers(0, len(RO_REGS)))]].offset
-        if k == "oob":
-            addrs = [a for m in MEM_NAMES for a in out_of_depth_addrs(cfg, m)]
-            if addrs:
-                return str(rng.choice(["read", "write"])), int(rng.choice(addrs))
-        if k == "mem":
-            name = MEM_NAMES[int(rng.integers(0, 3))]
-            word = int(rng.choice(words[name]))
-            return str(rng.choice(["read", "write"])), bus.mem_addr(name, word, int(rng.integers(0, bus.slots(name))))
-        if k == "start":
-            return "write", spec.REG["CTRL"].offset
-
-
-def _stress_lists(rng, ops: list[tuple], long_p: float) -> tuple[list, list]:
-    """Split ('write', addr, data, strb) / ('read', addr) into the raw
-    driver's write and read queues with random valid delays."""
-    writes, reads = [], []
-    for op in ops:
-        if op[0] == "write":
-            writes.append(Txn(op[1], op[2], op[3], random_delay(rng, long_p), random_delay(rng, long_p)))
-        else:
-            reads.append(Txn(op[1], d_a=random_delay(rng, long_p)))
-    return writes, reads
-
-
-def _stress_case(rng: np.random.Generator, cfg: spec.Config, slow: bool) -> Case:
-    """A random 3x3 layer with enough tiles and steps that its run outlasts
-    the busy-phase batch, yet quick to load over the bus: chip on Icarus
-    4..6 tiles, two groups, dense, act mode; otherwise 8..16 tiles."""
-    rows, cols = cfg.rows, cfg.cols
-    t = int(rng.integers(4, 7) if slow else rng.integers(8, 17))
-    hw = int(rng.integers((t - 1) * rows + 1, t * rows + 1))
-    h = int(rng.choice([d for d in range(1, 17) if hw % d == 0 and hw // d <= 64] or [1]))
-    w = hw // h
-    cin = int(rng.integers(4, 7) if slow else rng.integers(3, 7))
-    cout = int(rng.integers(cols + 1, cols + 5) if slow else rng.integers(cols // 2 + 1, cols + 4))
-    kind = "dense" if slow else str(rng.choice(["dense", "dw"]))
-    wt = random_weights(rng, cout, cin, 3, kind, cols, taps_kept=int(rng.integers(5, 10)))
-    x = rng.integers(0, 16, size=(cin, h, w))
-    bias = rng.integers(-300, 301, size=cout) if rng.random() < 0.5 else None
-    mode = "acc" if not slow and cout * t * 8 <= 800 and rng.random() < 0.3 else "act"
-    scale, shift = pick_requant(rng, reference.layer(x, wt, bias, mode="acc"))
-    return Case(x, wt, bias, scale, shift, mode)
-
-
-@cocotb.test()
+@BENCH.test(cycles=100_000)
 @cov.exported
 async def bus_stress_program(dut):
     """A random layer loaded, started and read back entirely through the
     AXI4-Lite port under random idle cycles on AW/W/AR and BREADY/RREADY
-    backpressure (verif/common/axil_stress.py), with illegal accesses mixed
-    in: unmapped offsets, the gap below AMem, writes to RO registers,
-    out-of-depth words, and, while the core runs, memory accesses and a
-    second START (SLVERR).  Every response and read datum is checked against
-    HostIfModel, the memories are compared after the illegal accesses (no
-    side effect), and the run's counters and outputs against models.iss."""
-    cfg = _cfg()
+    backpressure, with illegal accesses mixed in: unmapped offsets, the gap
+    below AMem, writes to RO registers, out-of-depth words, and, while the
+    core runs, memory accesses and a second START (SLVERR).  Every response
+    and read datum is checked against HostIfModel, the memories are
+    compared after the illegal accesses (no side effect), and the run's
+    counters and outputs against models.iss (verif/common/bus_stress.py)."""
+    cfg = BENCH.cfg
     rng = make_rng(dut, "bus_stress_program")
     drv = TopDriver(dut, cfg)
     await drv.start()
-    bus = drv.bus
-    slow = cfg.name == "chip" and os.environ.get("SIM", "icarus") == "icarus"
-    n_busy = 10 if slow else 24
-    # a layer that runs long enough for the busy-phase batch (~3 cycles per access)
-    for _ in range(200):
-        case = _stress_case(rng, cfg, slow)
-        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
-        mem = prog.memories({"x": case.x})
-        exp = mem.copy()
-        res = iss.run(exp)
-        if res.err == Err.NONE and res.cycles >= 15 * n_busy + 150 and len(prog.imem) <= 200:
-            break
-    else:
-        raise AssertionError("no random layer long enough for the busy-phase batch")
-    xt, yt = prog.tensors["x"], prog.tensors["y"]
-    image = {"imem": [int(v) for v in mem.imem[: len(prog.imem)]],
-             "wmem": nibbles_to_ints(mem.wmem[: len(prog.wmem)]),
-             "amem": nibbles_to_ints(mem.amem[xt.base: xt.base + xt.channels * xt.stride])}
-    starts = {"imem": 0, "wmem": 0, "amem": xt.base}
-    words = {m: list(range(starts[m], starts[m] + len(image[m]))) for m in MEM_NAMES}
-    dut._log.info("layer Cin=%d Cout=%d H=%d W=%d mode=%s: %d IMem, %d WMem, %d AMem words, %d cycles",
-                  case.w.shape[1], case.w.shape[0], *case.x.shape[1:], case.mode,
-                  *(len(image[m]) for m in ("imem", "wmem", "amem")), res.cycles)
-
-    # the model starts from the DUT's state: registers after reset, memory
-    # words in play (and the words out-of-depth addresses would alias to)
-    model = HostIfModel(cfg)
-    for r in spec.REGS:
-        v, resp = await bus.read_reg(r.name)
-        assert resp == OKAY, f"{r.name}: resp {resp}"
-        exp_v = model.reg_value(r.name)
-        if r.name.startswith("PERF"):
-            model.perf[("PERF_CYCLES", "PERF_MAC_BUSY", "PERF_SKIPPED", "PERF_STALL").index(r.name)] = v
-        else:
-            assert v == exp_v, f"{r.name} after reset: {v:#x} != {exp_v:#x}"
-    tracked = {(m, wd) for m in MEM_NAMES for wd in words[m]}
-    for m in MEM_NAMES:   # where an out-of-depth word would land if the decoder dropped address bits
-        base, _, depth = mem_geometry(cfg, m)
-        tracked |= {(m, (a - base) // (4 * bus.slots(m)) % depth) for a in out_of_depth_addrs(cfg, m)}
-    tracked |= {("amem", yt.base + i) for i in range(yt.channels * yt.stride)}
-    for m, wd in sorted(tracked):   # known, random old contents (SRAMs power up X)
-        v = int.from_bytes(rng.bytes(16)) & ((1 << mem_geometry(cfg, m)[1]) - 1)
-        drv.backdoor.write_word(m, wd, v)
-        model.mem[(m, wd)] = v
-    await RisingEdge(dut.clk_i)
-
-    async def stress(ops, p_b, p_r, long_p):
-        writes, reads = _stress_lists(rng, ops, long_p)
-        stats = await drive_raw(dut, rng, model, writes, reads, p_b, p_r,
-                                max_cycles=400 * (len(ops) + 10), observer=cov.sample_bus,
-                                final_ready=1)
-        cov.sample_handshakes(stats)
-        return stats
-
-    def check_memories(what: str):
-        for (m, wd), v in sorted(model.mem.items()):
-            got = drv.backdoor.read_word(m, wd)
-            assert got == v, f"{what}: {m}[{wd}] = {got:#x}, expected {v:#x}"
-
-    # phase 1, idle: load the program (a garbage partial write before some
-    # words), read words back, illegal accesses and RW register writes mixed in
-    ops: list[tuple] = []
-    n_illegal = 0
-    for m in ("imem", "wmem", "amem"):
-        for addr, data in _word_writes(bus, m, starts[m], image[m]):
-            if rng.random() < 0.1:
-                ops.append(("write", addr, rand32(rng), int(rng.integers(0, 16))))
-            ops.append(("write", addr, data, 0xF))
-            if rng.random() < 0.3:
-                ops.append(("read", addr))
-            if rng.random() < 0.15:
-                kind, a = _illegal(rng, cfg, bus, words, busy=False)
-                ops.append((kind, a, rand32(rng), int(rng.integers(1, 16))) if kind == "write" else (kind, a))
-                n_illegal += 1
-            if rng.random() < 0.03:
-                nm = str(rng.choice(["IRQ_ENABLE", "START_PC", "IRQ_STATUS"]))
-                ops.append(("write", spec.REG[nm].offset, rand32(rng), int(rng.integers(0, 16))))
-    for _ in range(8):   # every illegal kind at least once, whatever the draws
-        kind, a = _illegal(rng, cfg, bus, words, busy=False)
-        ops.append((kind, a, rand32(rng), 0xF) if kind == "write" else (kind, a))
-    for r in spec.REGS:
-        ops.append(("read", r.offset))
-    ops += [("write", spec.REG[r].offset, rand32(rng), 0xF) for r in RO_REGS]
-    ops += [("read", a) for m in MEM_NAMES for a in out_of_depth_addrs(cfg, m)]
-    ops += [("read", unmapped_reg_offsets()[0]), ("read", spec.REG_WINDOW[1])]
-    stats = await stress(ops, 0.5, 0.4, 0.15)
-    dut._log.info("phase 1 (load): %d accesses, %d illegal mixed in: %s", len(ops), n_illegal, stats)
-    # no side effect: registers as the model says, memories hold the image
-    for r in spec.REGS:
-        v, resp = await bus.read_reg(r.name)
-        assert (v, resp) == (model.reg_value(r.name), OKAY), f"{r.name}: {v:#x}/{resp} after phase 1"
-    for m in MEM_NAMES:
-        for i, wd in enumerate(image[m]):
-            assert model.mem[(m, starts[m] + i)] == wd, f"model {m}[{starts[m] + i}] lost the image"
-    check_memories("after the load")
-
-    # phase 2, busy: START, then illegal accesses and reads of constant
-    # registers while the core runs; BUSY before and after brackets them
-    for reg, v in (("IRQ_STATUS", 3), ("IRQ_ENABLE", spec.IRQ_DONE | spec.IRQ_ERROR), ("START_PC", 0)):
-        assert await bus.write_reg(reg, v) == OKAY
-        model.write(spec.REG[reg].offset, v, 0xF)
-    assert await bus.write_reg("CTRL", 1) == OKAY
-    model.write(spec.REG["CTRL"].offset, 1, 0xF)
-    model.busy = 1
-    st, _ = await bus.read_reg("STATUS")
-    assert st & spec.STATUS_BUSY, f"STATUS {st:#x} right after START: not busy"
-    ops = []
-    for _ in range(n_busy):
-        kind, a = _illegal(rng, cfg, bus, words, busy=True)
-        ops.append((kind, a, rand32(rng), 0xF) if kind == "write" else (kind, a))
-        if rng.random() < 0.3:
-            ops.append(("read", spec.REG[str(rng.choice(CONST_REGS))].offset))
-    ops += [("write", spec.REG["CTRL"].offset, 1, 0xF), ("read", bus.mem_addr("amem", yt.base)),
-            ("write", bus.mem_addr("wmem", 0), rand32(rng), 0xF)]
-    stats = await stress(ops, 0.6, 0.6, 0.05)
-    st, _ = await bus.read_reg("STATUS")
-    assert st & spec.STATUS_BUSY, \
-        f"the run ended during the busy batch ({res.cycles} cycles): responses were not all taken while busy"
-    dut._log.info("phase 2 (busy): %d accesses: %s", len(ops), stats)
-    await with_timeout(RisingEdge(dut.irq_o), 10 * (4 * res.cycles + 1000), "ns")
-    model.busy = 0
-    model.run_end(int(res.err), res.err_pc)
-    model.perf = [res.cycles, res.mac_busy, res.skipped, res.stall]
-    # the refused START and memory writes changed nothing: counters of one
-    # run, memories intact; then every register and the outputs over the bus
-    for i, wd in enumerate(nibbles_to_ints(exp.amem[yt.base: yt.base + yt.channels * yt.stride])):
-        model.mem[("amem", yt.base + i)] = wd
-    check_memories("after the run")
-    ops = [("read", r.offset) for r in spec.REGS]
-    out = [a for a, _ in _word_writes(bus, "amem", yt.base, [0] * (yt.channels * yt.stride))]
-    if slow and len(out) > 256:   # chip on Icarus: a sample over the bus (all of it was compared above)
-        out = [out[i] for i in sorted(rng.choice(len(out), 256, replace=False))]
-    ops += [("read", a) for a in out]
-    ops += [("read", bus.mem_addr("imem", int(rng.choice(words["imem"])), 0)) for _ in range(4)]
-    order = rng.permutation(len(ops))
-    stats = await stress([ops[i] for i in order], 0.4, 0.3, 0.1)
-    dut._log.info("phase 3 (results): %d reads: %s", len(ops), stats)
-    assert model.irq_st == spec.IRQ_DONE and int(dut.irq_o.value) == 1
-    assert await bus.write_reg("IRQ_STATUS", spec.IRQ_DONE) == OKAY
-    got = {k: model.reg_value(r) for k, r in (("err", "ERR_CODE"), ("err_pc", "ERR_PC"),
-                                               ("stall", "PERF_STALL"), ("skipped", "PERF_SKIPPED"))}
-    cov.sample_run(mem.imem, 0, got)
-    cov.sample_compiled(prog)
-    cov.sample_case(case)
-    dut._log.info("bus-loaded run matches the golden model: %s", res.counters())
+    st = await bus_stress.prepare(drv, rng, sim=BENCH.work.sim)
+    await bus_stress.load_phase(st)
+    await bus_stress.busy_phase(st)
+    await bus_stress.results_phase(st)
 
 
 # ---------------------------------------------------------------------------
@@ -543,7 +327,4 @@ async def bus_stress_program(dut):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("config", ["small", "chip"])
 def test_spw_top(config):
-    from rtlsim.build import run_dir, run_top
-
-    run_top(spec.get_config(config), __name__, run_dir(),
-            extra_env={"SPW_NCASES": os.environ.get("SPW_NCASES", "6" if config == "small" else "2")})
+    BENCH.run_top(config)
