@@ -5,7 +5,7 @@ bin of the coverage model (verif/common/coverage.py) is uncovered, 2 if
 there is no merged file.
 
 Usage: .venv/bin/python scripts/coverage_check.py [merged.yml]
-       .venv/bin/python scripts/coverage_check.py --doc   # rewrite the model table in docs/verification.md
+(the model's table in docs/verification.md: .venv/bin/python -m verif.docs)
 """
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ sys.path.insert(0, str(REPO))
 def main(argv: list[str]) -> int:
     from verif.common import coverage as cov
 
-    if argv[1:] == ["--doc"]:
-        doc = REPO / "docs" / "verification.md"
-        doc.write_text(cov.doc_updated(doc.read_text()))
-        print(f"coverage_check: wrote the coverage model table into {doc.relative_to(REPO)}")
-        return 0
     path = Path(argv[1]) if len(argv) > 1 else REPO / "build" / "coverage" / "merged.yml"
     if not path.exists():
         print(f"coverage_check: {path} not found; run the regression (pytest) first", file=sys.stderr)

@@ -29,7 +29,8 @@ captures; ``stress_txns`` transactions per host-interface stress batch;
 the accumulator is sized for one group of WDEPTH steps, so ``long`` cannot
 go further on ``small``); ``programs`` random programs and mutants, each run
 twice; ``max_cycles`` the longest program (cycle-model cycles) the sequencer
-bench draws; ``ncases`` random layers of the top's ``random_layers`` (their
+bench draws; ``ncases`` random layers of the top's ``random_layers``, and
+``cases`` pruned depth-wise layers of the "Adding a test" example (their
 sizes are the stimulus knobs', models/stimulus.py).
 
 Timeouts follow the work (see ``cocotb_timeout`` and ``wall_timeout_s``):
@@ -74,6 +75,9 @@ TABLE: list[tuple[str, str, str, str, tuple]] = [
     ("mac_array",    "long_steps",  "chip",  "verilator", (500, 2000, 8000)),
     ("requant",      "cycles",      "small", ANY,         (200, 800, 3200)),
     ("requant",      "cycles",      "chip",  ANY,         (100, 400, 1600)),
+    ("pruned_dw",    "cases",       "small", ANY,         (1, 4, 16)),
+    ("pruned_dw",    "cases",       "chip",  "icarus",    (1, 1, 4)),
+    ("pruned_dw",    "cases",       "chip",  "verilator", (1, 4, 16)),
     ("sequencer",    "programs",    "small", ANY,         (20, 80, 320)),
     ("sequencer",    "programs",    "chip",  "icarus",    (8, 30, 120)),
     ("sequencer",    "programs",    "chip",  "verilator", (20, 80, 320)),

@@ -1,13 +1,17 @@
-"""docs/verification.md's table of the coverage model is generated from
-verif/common/coverage.py; it must match the model the regression gates on."""
-from pathlib import Path
-
-from verif.common import coverage as cov
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "verification.md"
+"""docs/verification.md's generated blocks (the coverage model, the effort
+table, the "Adding a test" example) must match the code they describe."""
+from verif import docs
 
 
-def test_coverage_table_is_current():
-    text = DOC.read_text()
-    assert cov.doc_updated(text) == text, \
-        "docs/verification.md coverage table is stale: run .venv/bin/python scripts/coverage_check.py --doc"
+def test_verification_doc_is_current():
+    text = docs.DOC.read_text()
+    assert docs.updated(text) == text, \
+        "docs/verification.md is stale: run .venv/bin/python -m verif.docs"
+
+
+def test_stale_blocks_are_detected():
+    # the check must be able to fail: corrupt each generated block in turn
+    text = docs.DOC.read_text()
+    for needle in ("| `spw.isa.opcode` |", "| top | ncases |", "BENCH = Bench(\"pruned_dw\""):
+        assert needle in text, needle
+        assert docs.updated(text.replace(needle, needle + " stale", 1)) != text.replace(needle, needle + " stale", 1)
