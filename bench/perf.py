@@ -33,7 +33,7 @@ from string import Template
 import numpy as np
 
 from models import iss, reference, spec
-from models.case import random_weights
+from models.stimulus import draw_weights
 from models.compiler import LayerDef, compile_layer, compile_network, dense_macs, useful_macs
 from models.perf_model import dense_weights
 from rtlsim.job import full_image_run, image_runs, run_on_rtl
@@ -141,7 +141,7 @@ def block_program(cfg: spec.Config, c: int, h: int, w: int, k: int, seed: int = 
     b1 = rng.integers(-200, 200, size=c)
     s1 = fit_requant(reference.layer(x, w1, b1, mode="acc"))
     e = reference.layer(x, w1, b1, *s1)
-    w2 = random_weights(rng, c, c, 3, "dw", cfg.cols, taps_kept=k)
+    w2 = draw_weights(rng, c, c, 3, cfg.cols, kind="dw", taps_kept=k)
     s2 = fit_requant(reference.layer(e, w2, mode="acc"))
     layers = [LayerDef("e", ["x"], w1, b1, *s1), LayerDef("y", ["e"], w2, None, *s2)]
     return compile_network(cfg, h, w, {"x": c}, layers), {"x": x}
@@ -434,6 +434,14 @@ def render_report(m: dict, template: Path | None = None) -> str:
     return Template(text).substitute(report_values(m))
 
 
+def _save(fig, ax, name: str) -> str:
+    """Legend, layout and docs/<name>; returns name."""
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(DOCS / name, dpi=110)
+    return name
+
+
 def plots(p1rows, p2rows) -> list[str]:
     import matplotlib
     matplotlib.use("Agg")
@@ -451,10 +459,7 @@ def plots(p1rows, p2rows) -> list[str]:
     ax.set_xlabel("Cin")
     ax.set_ylabel("MAC utilization (%)")
     ax.set_title("P1: dense layer utilization (RTL counters)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(DOCS / "perf_utilization.png", dpi=110)
-    names.append("perf_utilization.png")
+    names.append(_save(fig, ax, "perf_utilization.png"))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for cname, mk in (("chip", "s"), ("small", "o")):
@@ -466,10 +471,7 @@ def plots(p1rows, p2rows) -> list[str]:
     ax.set_xlabel("3x3 depth-wise taps kept per channel (k/9)")
     ax.set_ylabel("speed-up vs 9/9")
     ax.set_title("P2: PW -> pruned DW -> PW block")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(DOCS / "perf_sparsity.png", dpi=110)
-    names.append("perf_sparsity.png")
+    names.append(_save(fig, ax, "perf_sparsity.png"))
     plt.close("all")
     return names
 

@@ -97,27 +97,10 @@ def run_golden(case: Case, cfg: Config) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Random legal cases: thin wrappers over models.stimulus (the knobs API),
-# kept with their old signatures for the callers that predate it.
+# Random legal cases: the CLI's `gen` flags mapped onto models.stimulus
+# knobs (the knobs API is the one place random stimulus is defined).
 # ---------------------------------------------------------------------------
 SPARSITY_KINDS = ("dense", "dw", "random", "empty_groups", "zero_channels")
-
-
-def random_weights(rng: np.random.Generator, cout: int, cin: int, k: int, kind: str,
-                   cols: int, taps_kept: int | None = None) -> np.ndarray:
-    """Weights with a chosen sparsity structure (stimulus.draw_weights with
-    the default LayerKnobs)."""
-    from . import stimulus
-
-    return stimulus.draw_weights(rng, cout, cin, k, cols, kind=kind, taps_kept=taps_kept)
-
-
-def pick_requant(rng: np.random.Generator, acc: np.ndarray) -> tuple[int, int]:
-    """scale, shift that spread acc over [0, 15] (or an extreme, sometimes);
-    stimulus.draw_requant with the default LayerKnobs."""
-    from . import stimulus
-
-    return stimulus.draw_requant(rng, acc)
 
 
 def random_case(rng: np.random.Generator, cfg: Config, *, max_hw: int = 13,

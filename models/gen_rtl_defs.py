@@ -1,9 +1,15 @@
 """Generate hdl/spw_defs.vh from spec.py, so the RTL's opcodes, field
-positions, error codes, register offsets and timing constants come from the
-one definition.  A test checks the committed header is up to date.
+positions, error codes, register offsets, memory-window decode and timing
+constants come from the one definition.  A test checks the committed header
+is up to date.
 
-    python -m models.gen_rtl_defs            # rewrite hdl/spw_defs.vh
-    python -m models.gen_rtl_defs --check    # exit 1 if it is stale
+Also prints the Verilog parameters every hdl/ module gets inside spw_top for
+a named configuration, so the lint flows check the widths that configuration
+produces without a hand-kept copy of it.
+
+    python -m models.gen_rtl_defs                # rewrite hdl/spw_defs.vh
+    python -m models.gen_rtl_defs --check        # exit 1 if it is stale
+    python -m models.gen_rtl_defs --params chip  # "module NAME=VALUE ..." lines
 """
 from __future__ import annotations
 
@@ -12,12 +18,71 @@ import sys
 from pathlib import Path
 
 from .spec import (ACC_WORDS_PER_TILE, AMEM_BASE, AXI_ADDR_BITS, AXI_DATA_BITS, BIAS_BITS,
-                   BIAS_PER_WORD, CONFIGS, FETCH_LAT, FIELDS, ID_VALUE, IMEM_BASE, INSTR_BITS,
-                   IRQ_DONE, IRQ_ERROR, ISSUE_TO_MAC, NUM_TAPS, OPCODE_BITS, OPCODE_LSB, REGS,
-                   REQ_LAT, SCALE_BITS, SHIFT_BITS, STATUS_BUSY, STATUS_DONE, STATUS_ERROR,
-                   VERSION_VALUE, WINDOW_BYTES, WMEM_BASE, Err, Op, reserved_mask)
+                   BIAS_PER_WORD, CONFIGS, DIM_MAX, FETCH_LAT, FIELDS, ID_VALUE, IMEM_BASE,
+                   INSTR_BITS, IRQ_DONE, IRQ_ERROR, ISSUE_TO_MAC, NUM_TAPS, OPCODE_BITS, OPCODE_LSB,
+                   REG_WINDOW, REGS, REQ_LAT, SCALE_BITS, SHIFT_BITS, STATUS_BUSY, STATUS_DONE,
+                   STATUS_ERROR, VERSION_VALUE, WINDOW_BYTES, WMEM_BASE, Config, Err, Op,
+                   get_config, reserved_mask)
 
 HEADER = Path(__file__).resolve().parent.parent / "hdl" / "spw_defs.vh"
+
+# Config.check() and the RTL's own parameter checks allow ROWS down to 8, and
+# the tile counters must fit every legal ROWS.
+MIN_ROWS = 8
+
+
+def _log2(n: int) -> int:
+    assert n > 0 and n & (n - 1) == 0, f"{n} is not a power of two"
+    return n.bit_length() - 1
+
+
+def tile_bits() -> int:
+    """Width of the tile counters and tile counts (TW in the RTL).  A layer has
+    T = ceil(H*W / ROWS) tiles; H*W < 2**(2 * 10) for the 10-bit H and W
+    fields, so T <= 2**20 / MIN_ROWS, a power of two that needs one bit more
+    than the exact maximum.  The RTL takes the simple bound."""
+    return ((DIM_MAX + 1) ** 2 // MIN_ROWS).bit_length()
+
+
+def window_decode() -> dict[str, int]:
+    """How the host interface decodes a byte address: the window index is
+    addr[AXI_ADDR_BITS-1:WINDOW_LSB]; window 0 holds the registers in its low
+    REG_WINDOW_BITS bits, windows 1..3 are AMem, WMem and IMem, and the
+    memory-select code of a window is its index minus 1 (a 2-bit code)."""
+    lsb = _log2(WINDOW_BYTES)
+    reg_lo, reg_hi = REG_WINDOW
+    assert reg_lo == 0 and reg_hi <= WINDOW_BYTES, "the register window must sit at the bottom of window 0"
+    sel = {}
+    for name, base in (("AMEM", AMEM_BASE), ("WMEM", WMEM_BASE), ("IMEM", IMEM_BASE)):
+        assert base % WINDOW_BYTES == 0, f"{name} window not aligned to WINDOW_BYTES"
+        sel[name] = base // WINDOW_BYTES - 1
+    assert sorted(sel.values()) == [0, 1, 2], "the RTL decodes windows 1..3 as select codes 0..2"
+    assert AXI_ADDR_BITS - lsb == 2, "the RTL's window index is 2 bits"
+    return {"WINDOW_LSB": lsb, "REG_WINDOW_BITS": _log2(reg_hi), **{f"SEL_{k}": v for k, v in sel.items()}}
+
+
+def module_params(cfg: Config) -> dict[str, dict[str, int]]:
+    """Parameters of each hdl/ module as spw_top instantiates it for cfg (the
+    SRAM models: their widest and deepest instance).  Width problems depend on
+    parameters, so lint runs each module with these as well as its defaults."""
+    top = {"ROWS": cfg.rows, "COLS": cfg.cols, "ADEPTH": cfg.adepth, "WDEPTH": cfg.wdepth,
+           "IDEPTH": cfg.idepth, "ACC_W": cfg.acc_w}
+
+    def pick(*names: str) -> dict[str, int]:
+        return {n: top[n] for n in names}
+
+    return {
+        "spw_top": top,
+        "spw_host_if": top,
+        "spw_sequencer": pick("ROWS", "COLS", "ADEPTH", "WDEPTH", "IDEPTH"),
+        "spw_drain": pick("ROWS", "COLS", "ADEPTH"),
+        "spw_aligner": pick("ROWS"),
+        "spw_lane_tracker": pick("ROWS"),
+        "spw_mac_array": pick("ROWS", "COLS", "ACC_W"),
+        "spw_requant": {**pick("ROWS", "ACC_W"), "ADDR_W": _log2(cfg.adepth)},
+        "spw_sram_1p": {"WIDTH": max(INSTR_BITS, 4 * cfg.cols), "DEPTH": max(cfg.idepth, cfg.wdepth)},
+        "spw_sram_1r1w": {"WIDTH": 4 * cfg.rows, "DEPTH": cfg.adepth // 2},
+    }
 
 
 def render() -> str:
@@ -62,20 +127,30 @@ def render() -> str:
             f"`define SPW_STATUS_ERROR_BIT {STATUS_ERROR.bit_length() - 1}",
             f"`define SPW_IRQ_DONE_BIT {IRQ_DONE.bit_length() - 1}",
             f"`define SPW_IRQ_ERROR_BIT {IRQ_ERROR.bit_length() - 1}",
-            "", "// Named configurations: ROWS COLS ADEPTH WDEPTH IDEPTH ACC_W"]
-    for c in CONFIGS.values():
-        n = c.name.upper()
-        for k, v in (("ROWS", c.rows), ("COLS", c.cols), ("ADEPTH", c.adepth), ("WDEPTH", c.wdepth),
-                     ("IDEPTH", c.idepth), ("ACC_W", c.acc_w)):
-            out.append(f"`define SPW_CFG_{n}_{k} {v}")
-    out += ["", "`endif", ""]
+            "", "// Address decode: window index = addr[AXI_ADDR_BITS-1:WINDOW_LSB]; window 0",
+            "// holds the registers, the memory-select code of windows 1..3 is index - 1"]
+    dec = window_decode()
+    out += [f"`define SPW_WINDOW_LSB {dec['WINDOW_LSB']}",
+            f"`define SPW_REG_WINDOW_BITS {dec['REG_WINDOW_BITS']}",
+            f"`define SPW_SEL_AMEM 2'd{dec['SEL_AMEM']}",
+            f"`define SPW_SEL_WMEM 2'd{dec['SEL_WMEM']}",
+            f"`define SPW_SEL_IMEM 2'd{dec['SEL_IMEM']}",
+            "", "// Tile counters: T = ceil(H*W / ROWS) <= 2**20 / 8 for 10-bit H and W and ROWS >= 8",
+            f"`define SPW_TILE_W {tile_bits()}",
+            "", "`endif", ""]
     return "\n".join(out)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--check", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 if hdl/spw_defs.vh is stale")
+    p.add_argument("--params", metavar="CONFIG", choices=sorted(CONFIGS),
+                   help="print each module's parameters for CONFIG instead of writing the header")
     a = p.parse_args(argv)
+    if a.params:
+        for mod, params in module_params(get_config(a.params)).items():
+            print(mod, *(f"{k}={v}" for k, v in params.items()))
+        return 0
     text = render()
     if a.check:
         if not HEADER.exists() or HEADER.read_text() != text:

@@ -355,18 +355,14 @@ def test_knobs_are_frozen_and_derive_by_replace():
         kn.max_hw = 7
 
 
-# --------------------------------------------------------------------------- old entry points
-def test_case_wrappers():
+# --------------------------------------------------------------------------- the CLI's entry point
+def test_random_case_maps_cli_flags_to_knobs():
     rng = np.random.default_rng(0)
     for _ in range(20):
         c = casemod.random_case(rng, SMALL, max_hw=5, max_c=6, kind="dw", k=3, mode="acc", taps_kept=4)
         assert c.mode == "acc" and c.w.shape[2] == 3 and max(c.x.shape[1:]) <= 5 and max(c.w.shape[:2]) <= 6
         if not (c.x == 15).all():                       # not an extreme-operand case
             assert ((c.w != 0).reshape(*c.w.shape[:2], 9).sum(axis=2) == 4).all()
-    w = casemod.random_weights(rng, 9, 5, 3, "empty_groups", 8)
-    assert w.shape == (9, 5, 3, 3)
-    s, sh = casemod.pick_requant(rng, np.arange(100))
-    assert 0 <= s <= spec.SCALE_MAX and 0 <= sh <= spec.SHIFT_MAX
     with pytest.raises(ValueError, match="mode"):
         casemod.random_case(rng, SMALL, mode="raw")
 

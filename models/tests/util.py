@@ -23,7 +23,7 @@ SPARSITY = ("dense", "dw", "unstructured", "zero_in", "zero_groups", "extreme_ne
 def make_operands(seed: int, cin: int, h: int, w: int, cout: int, k: int, kind: str,
                   cols: int, taps_kept: int | None = None):
     """x (cin,h,w) in [0,15] and w (cout,cin,k,k) in [-8,7] with a sparsity kind.
-    Independent of models.case.random_weights on purpose."""
+    Independent of models.stimulus.draw_weights on purpose."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 16, size=(cin, h, w))
     x = x * (rng.random(x.shape) >= rng.uniform(0, 0.6))

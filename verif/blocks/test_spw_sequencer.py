@@ -32,8 +32,8 @@ import pytest
 from cocotb.triggers import RisingEdge
 
 from models import iss
-from models.case import random_case, random_weights
-from models.compiler import CompileError, LayerDef, compile_layer, compile_network
+from models import stimulus as S
+from models.compiler import CompileError, compile_layer, compile_network
 from models.isa import decode, opcode
 from models.memory import Memories, nibbles_to_ints, num_tiles
 from models.shiftpw import lane_mask, shift_offsets, tile_flags
@@ -320,23 +320,20 @@ class TB:
 def legal_program(rng, cfg):
     """A compiled random layer or two-layer network: (memories, IMem words, text)."""
     if rng.random() < 0.6:
-        case = random_case(rng, cfg, max_hw=7, max_c=cfg.cols + 5)
+        case = S.draw_layer(rng, cfg, S.LAYER_DEFAULT.replace(max_hw=7, max_c=cfg.cols + 5))
         prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
         desc = f"layer Cin={case.x.shape[0]} Cout={case.w.shape[0]} H={case.x.shape[1]} " \
                f"W={case.x.shape[2]} K={case.w.shape[2]} {case.mode}"
         inputs = {"x": case.x}
     else:
-        h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
-        c0, c1, c2 = (int(rng.integers(1, cfg.cols + 4)) for _ in range(3))
-        w1 = random_weights(rng, c1, c0, 1, "dense", cfg.cols)
-        w2 = random_weights(rng, c2, c0 + c1, 3, str(rng.choice(["dw", "random", "empty_groups"])), cfg.cols,
-                            taps_kept=int(rng.integers(1, 10)))
-        b1 = rng.integers(-300, 300, size=c1) if rng.random() < 0.5 else None
-        layers = [LayerDef("e", ["x"], w1, b1, 9, 5), LayerDef("y", ["x", "e"], w2, None, 3, 7,
-                                                            str(rng.choice(["act", "acc"])))]
-        prog = compile_network(cfg, h, w, {"x": c0}, layers)
-        desc = f"network {c0}->{c1}->{c2} H={h} W={w}"
-        inputs = {"x": rng.integers(0, 16, size=(c0, h, w))}
+        # two layers, the second reading both the input and the first's output
+        knobs = S.NetworkKnobs(layers=(2, 2), h=(1, 6), w=(1, 6), inputs=(1, 1), width=(1, cfg.cols + 3),
+                               concat_p=1.0, residual_p=0.0, acc_classifier_p=0.5)
+        inputs, layers = S.draw_network(rng, cfg, knobs)
+        (x,) = inputs.values()
+        prog = compile_network(cfg, x.shape[1], x.shape[2], {n: len(v) for n, v in inputs.items()}, layers)
+        desc = (f"network {'->'.join(str(len(v)) for v in [x] + [lay.w for lay in layers])} "
+                f"H={x.shape[1]} W={x.shape[2]}")
     return prog.memories(inputs), [int(v) for v in prog.imem], desc
 
 

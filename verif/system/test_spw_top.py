@@ -32,6 +32,14 @@ from verif.common.scoreboard import run_and_check, run_budget
 BENCH = Bench("top", __name__)
 
 
+async def _start(dut, test: str) -> tuple[spec.Config, np.random.Generator, TopDriver]:
+    """The configuration, the test's seeded generator and a TopDriver with
+    the DUT out of reset."""
+    drv = TopDriver(dut, BENCH.cfg)
+    await drv.start()
+    return BENCH.cfg, make_rng(dut, test), drv
+
+
 def _layer_knobs() -> S.LayerKnobs:
     return S.system_layer(BENCH.cfg, BENCH.work.sim)
 
@@ -64,10 +72,7 @@ async def outputs_defined(dut):
     """No X or Z on any output from reset on: while idle, and on every cycle
     of a short program (IRQ included).  Only Icarus can see X; Verilator is
     two-state, so there the test is only a smoke run."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "outputs_defined")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "outputs_defined")
     for cyc in range(16):
         await RisingEdge(dut.clk_i)
         bad = _undefined_outputs(dut)
@@ -100,10 +105,7 @@ async def random_layers(dut):
     """Random legal layer cases (models.stimulus.system_layer): K 1/3, odd
     sizes, partial tiles and groups, sparsity 9/9..1/9, empty groups,
     act/acc, requant extremes."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "random_layers")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "random_layers")
     await drv.check_identity()
     for i in range(BENCH.work["ncases"]):
         case = S.draw_layer(rng, cfg, _layer_knobs())
@@ -125,10 +127,7 @@ async def multi_layer_program(dut):
     network_block): PW expand, sparse 3x3 (a pruned depth-wise merged into
     PW), a residual as concatenated input channels with identity weights,
     and an acc-mode classifier."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "multi_layer_program")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "multi_layer_program")
     inputs, layers = S.draw_network(rng, cfg, S.network_block(cfg))
     (h, w), = {x.shape[1:] for x in inputs.values()}
     prog = compile_network(cfg, h, w, {n: len(x) for n, x in inputs.items()}, layers,
@@ -175,10 +174,7 @@ async def error_programs(dut):
     """Every bad program stops with its documented error code and PC, writes
     exactly what the golden model writes, and leaves the core ready: a good
     program runs right after each one."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "error_programs")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "error_programs")
     x = rng.integers(0, 16, size=(3, 4, 5))
     wt = rng.integers(-8, 8, size=(5, 3, 3, 3))
     prog = compile_layer(cfg, x.shape, wt, None, 20, 6)
@@ -201,10 +197,7 @@ async def error_programs(dut):
 async def bus_loaded_program(dut):
     """The host path end to end: memories loaded and results read through
     the AXI4-Lite windows only (no backdoor)."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "bus_loaded_program")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "bus_loaded_program")
     x = rng.integers(0, 16, size=(2, 3, 5))
     wt = rng.integers(-8, 8, size=(3, 2, 3, 3))
     prog = compile_layer(cfg, x.shape, wt, rng.integers(-20, 20, 3), 33, 7)
@@ -284,10 +277,7 @@ def _closure_cases(cfg: spec.Config, rng: np.random.Generator) -> list[tuple]:
 async def coverage_closure(dut):
     """Directed layers for the coverage model's hard bins (see _closure_cases);
     each is compared with the golden model like the random cases."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "coverage_closure")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "coverage_closure")
     for name, x, wt, bias, scale, shift, mode in _closure_cases(cfg, rng):
         case = Case(x, wt, bias, scale, shift, mode)
         prog = compile_layer(cfg, x.shape, wt, bias, scale, shift, mode)
@@ -312,10 +302,7 @@ async def bus_stress_program(dut):
     and read datum is checked against HostIfModel, the memories are
     compared after the illegal accesses (no side effect), and the run's
     counters and outputs against models.iss (verif/common/bus_stress.py)."""
-    cfg = BENCH.cfg
-    rng = make_rng(dut, "bus_stress_program")
-    drv = TopDriver(dut, cfg)
-    await drv.start()
+    cfg, rng, drv = await _start(dut, "bus_stress_program")
     st = await bus_stress.prepare(drv, rng, sim=BENCH.work.sim)
     await bus_stress.load_phase(st)
     await bus_stress.busy_phase(st)
