@@ -286,6 +286,60 @@ async def test_ctrl_start(dut):
 
 @BENCH.test(cycles=DIRECTED_CYCLES)
 @cov.exported
+async def test_start_meets_done(dut):
+    """A run end (done_i) in the very cycle a START is accepted, and one
+    cycle either side.  Same cycle: START wins STATUS (DONE, ERROR and
+    ERR_CODE stay cleared) while ERR_PC and IRQ_STATUS take the run end.
+    The done pulse slides over the write, and each outcome is checked
+    against the model applied in the order the two events happened."""
+    tb = TB(dut, "start_meets_done")
+    await tb.init()
+    ctrl = tb.host.reg("CTRL")
+    cycle = 0
+    seen = {"done": None, "start": None}
+
+    async def count():
+        nonlocal cycle
+        while True:
+            await RisingEdge(dut.clk_i)
+            cycle += 1
+            if int(dut.done_i.value) and seen["done"] is None:
+                seen["done"] = cycle
+            if int(dut.start_o.value) and seen["start"] is None:
+                seen["start"] = cycle - 1     # start_o is START registered: accepted a cycle earlier
+
+    async def pulse_done(delay: int, code: int, pc: int):
+        for _ in range(delay):
+            await FallingEdge(dut.clk_i)
+        dut.done_i.value, dut.err_code_i.value, dut.err_pc_i.value = 1, code, pc
+        await FallingEdge(dut.clk_i)
+        dut.done_i.value = 0
+
+    counter = cocotb.start_soon(count())
+    orders = set()
+    for delay in range(12):
+        seen["done"] = seen["start"] = None
+        code, pc = int(tb.rng.choice([0, int(spec.Err.BAD_FIELD)])), int(tb.rng.integers(0, 1 << 16))
+        pulse = cocotb.start_soon(pulse_done(delay, code, pc))
+        resp = await tb.host.write32(ctrl, 1)
+        await pulse
+        await FallingEdge(dut.clk_i)
+        assert resp == OKAY and seen["start"] is not None and seen["done"] is not None, (resp, seen)
+        if seen["done"] <= seen["start"]:     # same cycle acts as run end, then START
+            tb.model.run_end(code, pc)
+            tb.model.write(ctrl, 1, 0xF)
+        else:
+            tb.model.write(ctrl, 1, 0xF)
+            tb.model.run_end(code, pc)
+        orders.add((seen["done"] > seen["start"]) - (seen["done"] < seen["start"]))
+        await tb.check_all_regs()
+        await tb.write_check(tb.host.reg("IRQ_STATUS"), 3)
+    counter.cancel()
+    assert orders == {-1, 0, 1}, f"done before, with and after START not all seen: {orders}"
+
+
+@BENCH.test(cycles=DIRECTED_CYCLES)
+@cov.exported
 async def test_done_irq(dut):
     """done_i latches STATUS/ERR_CODE/ERR_PC and IRQ_STATUS, with and without
     error; IRQ_STATUS is W1C with strobes; irq_o = |(IRQ_STATUS & IRQ_ENABLE)."""
