@@ -113,18 +113,15 @@
 `define SPW_IRQ_DONE_BIT 0
 `define SPW_IRQ_ERROR_BIT 1
 
-// Named configurations: ROWS COLS ADEPTH WDEPTH IDEPTH ACC_W
-`define SPW_CFG_SMALL_ROWS 8
-`define SPW_CFG_SMALL_COLS 8
-`define SPW_CFG_SMALL_ADEPTH 4096
-`define SPW_CFG_SMALL_WDEPTH 4096
-`define SPW_CFG_SMALL_IDEPTH 4096
-`define SPW_CFG_SMALL_ACC_W 20
-`define SPW_CFG_CHIP_ROWS 32
-`define SPW_CFG_CHIP_COLS 32
-`define SPW_CFG_CHIP_ADEPTH 16384
-`define SPW_CFG_CHIP_WDEPTH 16384
-`define SPW_CFG_CHIP_IDEPTH 16384
-`define SPW_CFG_CHIP_ACC_W 22
+// Address decode: window index = addr[AXI_ADDR_BITS-1:WINDOW_LSB]; window 0
+// holds the registers, the memory-select code of windows 1..3 is index - 1
+`define SPW_WINDOW_LSB 18
+`define SPW_REG_WINDOW_BITS 12
+`define SPW_SEL_AMEM 2'd0
+`define SPW_SEL_WMEM 2'd1
+`define SPW_SEL_IMEM 2'd2
+
+// Tile counters: T = ceil(H*W / ROWS) <= 2**20 / 8 for 10-bit H and W and ROWS >= 8
+`define SPW_TILE_W 18
 
 `endif

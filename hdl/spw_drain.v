@@ -22,16 +22,17 @@ module spw_drain #(
     // MAC array columns
     parameter COLS = 8,
     // AMem depth in words
-    parameter ADEPTH = 4096,
-    // width of tile counters (as in spw_sequencer)
-    parameter TW = 18
+    parameter ADEPTH = 4096
 ) (
+    // Port widths are written out from the parameters: the localparams that
+    // name them are declared in the body, after the ports, and a name may
+    // not be used before its declaration.
     input  wire                 clk_i,
     input  wire                 rst_ni,
 
     /* capture from the sequencer */
     input  wire                 cap_i,
-    input  wire [TW-1:0]        cap_tile_i,
+    input  wire [`SPW_TILE_W-1:0] cap_tile_i,
     input  wire [15:0]          cap_oaddr_i,
     input  wire [6:0]           cap_ncols_i,
     input  wire [COLS*15-1:0]   cap_bias_i,
@@ -40,18 +41,18 @@ module spw_drain #(
     input  wire [15:0]          ostride_i,
     input  wire                 acc_mode_i,
     input  wire [19:0]          hw_i,
-    input  wire [TW-1:0]        tiles_i,
+    input  wire [`SPW_TILE_W-1:0] tiles_i,
 
     output wire                 cap_ok_o,
     output wire                 quiet_o,
 
     /* to the MAC array drain buffer and the requantizer */
-    output wire [LC-1:0]        rd_col_o,
+    output wire [$clog2(COLS)-1:0] rd_col_o,
     output wire                 rq_valid_o,
     output wire [14:0]          rq_bias_o,
     output wire [2:0]           rq_nib_o,
     output wire [ROWS-1:0]      rq_pad_o,
-    output wire [AAW-1:0]       rq_addr_o
+    output wire [$clog2(ADEPTH)-1:0] rq_addr_o
 );
     localparam LC  = $clog2(COLS);
     localparam LR  = $clog2(ROWS);
@@ -83,9 +84,10 @@ module spw_drain #(
     wire          cap_last  = cap_tile_i == tiles_i - 1'b1;
     reg  [ROWS-1:0] cap_pad;
     integer r;
+    // r < ROWS, so r[LR:0] is r itself, as wide and as unsigned as last_real
     always @* begin
         for (r = 0; r < ROWS; r = r + 1)
-            cap_pad[r] = cap_last && (r >= last_real);
+            cap_pad[r] = cap_last && (r[LR:0] >= last_real);
     end
 
     // words this capture drains: NCOLS, or 8 nibble planes per column

@@ -100,7 +100,7 @@ module spw_host_if #(
     /* Memory window port, read latency 1 */
     output reg         mem_req_o,
     output reg         mem_we_o,
-    output reg  [1:0]  mem_sel_o,     // 0 AMem, 1 WMem, 2 IMem
+    output reg  [1:0]  mem_sel_o,     // `SPW_SEL_AMEM, _WMEM or _IMEM
     output reg  [15:0] mem_addr_o,    // word address
     output reg  [1:0]  mem_slot_o,    // 32-bit slot of the word
     output wire [31:0] mem_wdata_o,
@@ -199,22 +199,25 @@ module spw_host_if #(
     wire [19:0] addr = serve_wr ? aw_addr_q : ar_addr_q;
     wire core_busy = busy_i | start_q;
 
-    wire in_regs = (addr[19:12] == 8'd0);
-    wire in_mem = (addr[19:18] != 2'd0);
-    wire [1:0] win = addr[19:18] - 2'd1;          // 0 AMem, 1 WMem, 2 IMem
-    wire [15:0] slot_idx = addr[17:2];            // 32-bit slot index inside the window
+    // the registers sit at the bottom of window 0 (the rest of it is
+    // unmapped); windows 1..3 are the memories, select code = index - 1
+    wire [1:0] win_idx = addr[`SPW_AXI_ADDR_BITS-1:`SPW_WINDOW_LSB];
+    wire in_regs = ~|addr[`SPW_AXI_ADDR_BITS-1:`SPW_REG_WINDOW_BITS];
+    wire in_mem = (win_idx != 2'd0);
+    wire [1:0] win = win_idx - 2'd1;
+    wire [15:0] slot_idx = addr[`SPW_WINDOW_LSB-1:2];    // 32-bit slot index inside the window
 
     reg  [15:0] word;
     reg  [1:0]  slot;
     reg         word_ok;
     always @* begin
         case (win)
-            2'd0: begin
+            `SPW_SEL_AMEM: begin
                 word = slot_idx >> A_SLOT_LG;
                 slot = slot_idx[1:0] & A_SLOT_MASK[1:0];
                 word_ok = {16'd0, word} < ADEPTH_U;
             end
-            2'd1: begin
+            `SPW_SEL_WMEM: begin
                 word = slot_idx >> W_SLOT_LG;
                 slot = slot_idx[1:0] & W_SLOT_MASK[1:0];
                 word_ok = {16'd0, word} < WDEPTH_U;

@@ -67,7 +67,10 @@ module spw_mac_array #(
         input [3:0]       a;
         input [3:0]       w;
         begin
-            mac_f = $signed(base) + $signed({1'b0, a}) * $signed(w);
+            // a is widened by zeros and w by its sign to the accumulator
+            // width by hand, so no operator mixes widths or signedness; the
+            // low ACC_W bits of the signed product are the same either way
+            mac_f = base + $unsigned($signed({{(ACC_W-4){1'b0}}, a}) * $signed({{(ACC_W-4){w[3]}}, w}));
         end
     endfunction
 

@@ -100,7 +100,9 @@ module spw_requant #(
         input [15:0]      scale;
         input [4:0]       sh;
         begin
-            scale_f = $signed(v) * $signed({1'b0, scale}) + $signed(round_f(sh));
+            // v is widened by its sign and scale by zeros to P_W by hand, so
+            // no operator mixes widths or signedness
+            scale_f = $unsigned($signed(sext_f(v)) * $signed({{(P_W-16){1'b0}}, scale}) + $signed(round_f(sh)));
         end
     endfunction
 
@@ -179,7 +181,7 @@ module spw_requant #(
         word_o = {ROWS*4{1'b0}};
         for (l = 0; l < ROWS; l = l + 1) begin
             // >>> on a signed value floors, matching numpy's >> on int64
-            y   = $signed(p2_q[l]) >>> shift2_q;
+            y   = $unsigned($signed(p2_q[l]) >>> shift2_q);
             if (pad2_q[l]) begin
                 word_o[4 * l +: 4] = 4'd0;
             end else if (acc2_q) begin

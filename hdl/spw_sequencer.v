@@ -24,6 +24,13 @@
 // END or a fault stops issue; busy ends the cycle after the first cycle in
 // which nothing is in flight.
 // Assumes: SRAM read latency 1 with read data held until the next read.
+//
+// Coding style: one combinational block computes every register's next value
+// (*_d) and one clocked block with reset stores it (*_q <= *_d).  The group
+// register files (output address, column count and biases of the two group
+// banks) are the exception: they are written by index from the clocked block
+// with an enable from the next-state logic, because a *_d copy of a whole
+// array would be a loop over every entry each time the next-state block runs.
 module spw_sequencer #(
     // MAC array rows = pixel lanes per AMem word
     parameter ROWS = 8,
@@ -34,10 +41,11 @@ module spw_sequencer #(
     // WMem depth in words
     parameter WDEPTH = 4096,
     // IMem depth in 64-bit words
-    parameter IDEPTH = 4096,
-    // width of tile counters: T <= ceil(1023*1023/ROWS) < 2^(20 - log2 ROWS)
-    parameter TW = 18
+    parameter IDEPTH = 4096
 ) (
+    // Port widths are written out from the parameters: the localparams that
+    // name them are declared in the body, after the ports, and a name may
+    // not be used before its declaration.
     input  wire                    clk_i,
     input  wire                    rst_ni,
 
@@ -45,30 +53,30 @@ module spw_sequencer #(
     input  wire                    start_i,
     input  wire [15:0]             start_pc_i,
     output wire                    busy_o,
-    output reg                     done_o,
-    output reg  [3:0]              err_code_o,
-    output reg  [15:0]             err_pc_o,
-    output reg  [31:0]             perf_cycles_o,
-    output reg  [31:0]             perf_mac_busy_o,
-    output reg  [31:0]             perf_skipped_o,
-    output reg  [31:0]             perf_stall_o,
+    output wire                    done_o,
+    output wire [3:0]              err_code_o,
+    output wire [15:0]             err_pc_o,
+    output wire [31:0]             perf_cycles_o,
+    output wire [31:0]             perf_mac_busy_o,
+    output wire [31:0]             perf_skipped_o,
+    output wire [31:0]             perf_stall_o,
 
     /* IMem read port */
     output wire                    imem_req_o,
-    output wire [IAW-1:0]          imem_addr_o,
+    output wire [$clog2(IDEPTH)-1:0] imem_addr_o,
     input  wire [63:0]             imem_rdata_i,
 
     /* WMem read port; data comes back delayed to the MAC stage */
     output wire                    wmem_req_o,
-    output wire [WAW-1:0]          wmem_addr_o,
+    output wire [$clog2(WDEPTH)-1:0] wmem_addr_o,
     input  wire [COLS*4-1:0]       wmem_rdata_i,
-    output reg  [COLS*4-1:0]       mac_w_o,
+    output wire [COLS*4-1:0]       mac_w_o,
 
     /* AMem bank read ports (row addresses) */
     output wire                    amem_even_re_o,
-    output wire [BAW-1:0]          amem_even_raddr_o,
+    output wire [$clog2(ADEPTH)-2:0] amem_even_raddr_o,
     output wire                    amem_odd_re_o,
-    output wire [BAW-1:0]          amem_odd_raddr_o,
+    output wire [$clog2(ADEPTH)-2:0] amem_odd_raddr_o,
 
     /* aligner controls, valid in the decode cycle */
     output wire                    al_en_o,
@@ -76,7 +84,7 @@ module spw_sequencer #(
     output wire                    al_swap_o,
     output wire                    al_lo_ok_o,
     output wire                    al_hi_ok_o,
-    output wire [LR-1:0]           al_off_o,
+    output wire [$clog2(ROWS)-1:0] al_off_o,
     output wire [ROWS-1:0]         al_mask_o,
 
     /* MAC stage */
@@ -86,16 +94,16 @@ module spw_sequencer #(
 
     /* capture into the drain buffer, and the layer constants the drain uses */
     output wire                    cap_o,
-    output wire [TW-1:0]           cap_tile_o,
+    output wire [`SPW_TILE_W-1:0]  cap_tile_o,
     output wire [15:0]             cap_oaddr_o,
     output wire [6:0]              cap_ncols_o,
     output wire [COLS*15-1:0]      cap_bias_o,
-    output reg  [15:0]             ostride_o,
-    output reg                     acc_mode_o,
-    output reg  [15:0]             scale_o,
-    output reg  [4:0]              shift_o,
-    output reg  [19:0]             hw_o,
-    output reg  [TW-1:0]           tiles_o,
+    output wire [15:0]             ostride_o,
+    output wire                    acc_mode_o,
+    output wire [15:0]             scale_o,
+    output wire [4:0]              shift_o,
+    output wire [19:0]             hw_o,
+    output wire [`SPW_TILE_W-1:0]  tiles_o,
     input  wire                    cap_ok_i,
     input  wire                    drain_quiet_i
 );
@@ -106,10 +114,26 @@ module spw_sequencer #(
     localparam LR  = $clog2(ROWS);
     localparam NB  = COLS / `SPW_BIAS_PER_WORD;
     localparam LNB = (NB > 1) ? $clog2(NB) : 1;
+    // tile counters: wide enough for any LAYER (spw_defs.vh)
+    localparam TW  = `SPW_TILE_W;
+    // Unsigned copies of the parameters: compared with or added to unsigned
+    // vectors, a plain (signed integer) parameter would make the expression
+    // mixed-signedness.
+    localparam [31:0] ROWS_U   = ROWS;
+    localparam [31:0] COLS_U   = COLS;
+    localparam [31:0] ADEPTH_U = ADEPTH;
+    localparam [31:0] WDEPTH_U = WDEPTH;
+    localparam [31:0] IDEPTH_U = IDEPTH;
+    localparam [31:0] NB_U     = NB;
 
     // grammar states: which instruction kinds decode may accept next
-    localparam [2:0] GS_START = 3'd0, GS_LAYER = 3'd1, GS_LAYERQ = 3'd2, GS_BIAS = 3'd3,
-                     GS_STEPS = 3'd4, GS_NULLS = 3'd5, GS_GDONE = 3'd6;
+    localparam [2:0] GS_START  = 3'd0;
+    localparam [2:0] GS_LAYER  = 3'd1;
+    localparam [2:0] GS_LAYERQ = 3'd2;
+    localparam [2:0] GS_BIAS   = 3'd3;
+    localparam [2:0] GS_STEPS  = 3'd4;
+    localparam [2:0] GS_NULLS  = 3'd5;
+    localparam [2:0] GS_GDONE  = 3'd6;
 
     initial begin
         if (ROWS < 8 || (ROWS & (ROWS - 1)) != 0 || COLS < 8 || (COLS & (COLS - 1)) != 0)
@@ -121,37 +145,82 @@ module spw_sequencer #(
     // ------------------------------------------------------------------
     // State
     // ------------------------------------------------------------------
-    reg              run_q, halt_q, fetch_start_q;
-    reg  [2:0]       gs_q;
-    reg              dv_q;            // a word (or a fetch-range fault) sits in decode
-    reg              drange_q;        // that fetch was beyond IMem
-    reg  [16:0]      dpc_q;           // its address
-    // layer
-    reg  [9:0]       w_q;
-    reg  [15:0]      ndense_q;
-    reg              hasbias_q;
-    // group
-    reg              bank_q;          // which of two bias/output banks the group uses
+    // run control
+    reg              run_d, run_q;
+    reg              halt_d, halt_q;            // stop issuing, finish when quiet
+    reg              fetch_start_d, fetch_start_q;  // first fetch, from START_PC
+    reg  [2:0]       gs_d, gs_q;
+    reg              dv_d, dv_q;                // a word (or a fetch-range fault) sits in decode
+    reg              drange_d, drange_q;        // that fetch was beyond IMem
+    reg  [16:0]      dpc_d, dpc_q;              // its address
+    // results of the run, held for the host until the next START
+    reg              done_d, done_q;
+    reg  [3:0]       err_code_d, err_code_q;
+    reg  [15:0]      err_pc_d, err_pc_q;
+    reg  [31:0]      perf_cycles_d, perf_cycles_q;
+    reg  [31:0]      perf_mac_busy_d, perf_mac_busy_q;
+    reg  [31:0]      perf_skipped_d, perf_skipped_q;
+    reg  [31:0]      perf_stall_d, perf_stall_q;
+    // layer constants (LAYER, LAYERQ)
+    reg  [9:0]       w_d, w_q;
+    reg  [15:0]      ndense_d, ndense_q;
+    reg              hasbias_d, hasbias_q;
+    reg  [15:0]      ostride_d, ostride_q;
+    reg              acc_mode_d, acc_mode_q;
+    reg  [15:0]      scale_d, scale_q;
+    reg  [4:0]       shift_d, shift_q;
+    reg  [19:0]      hw_d, hw_q;
+    reg  [TW-1:0]    tiles_d, tiles_q;
+    // group walk
+    reg              bank_d, bank_q;            // which of two bias/output banks the group uses
+    reg  [15:0]      wbase_d, wbase_q;
+    reg  [15:0]      nsteps_d, nsteps_q;
+    reg  [15:0]      s_d, s_q;                  // step within the tile
+    reg  [16:0]      step0_pc_d, step0_pc_q;    // IMem address of the group's first STEP
+    reg  [TW-1:0]    t_d, t_q;                  // tile
+    reg  [LNB-1:0]   bcnt_d, bcnt_q;            // BIAS words taken
+    // group register files, one entry (or COLS biases) per bank: the bank of
+    // a group still in the pipeline stays intact while the next GROUP and
+    // its BIAS words are decoded
+    reg              grp_we;
+    reg              bias_we;
     reg  [15:0]      oaddr_q [0:1];
     reg  [6:0]       ncols_q [0:1];
     reg  [14:0]      bias_q  [0:2*COLS-1];
-    reg  [15:0]      wbase_q, nsteps_q, s_q;
-    reg  [16:0]      step0_pc_q;
-    reg  [TW-1:0]    t_q;
-    reg  [LNB-1:0]   bcnt_q;
     // step side band through the three stages before the MAC
-    reg              s1_v, s2_v, s3_v, s1_first, s2_first, s3_first, s1_last, s2_last, s3_last;
-    reg              s1_null, s2_null, s3_null, s1_bank, s2_bank, s3_bank;
-    reg  [TW-1:0]    s1_tile, s2_tile, s3_tile;
-    reg  [COLS*4-1:0] w1_q;
+    reg              s1_v_d, s1_v_q;
+    reg              s2_v_d, s2_v_q;
+    reg              s3_v_d, s3_v_q;
+    reg              s1_first_d, s1_first_q;
+    reg              s2_first_d, s2_first_q;
+    reg              s3_first_d, s3_first_q;
+    reg              s1_last_d, s1_last_q;
+    reg              s2_last_d, s2_last_q;
+    reg              s3_last_d, s3_last_q;
+    reg              s1_null_d, s1_null_q;
+    reg              s2_null_d, s2_null_q;
+    reg              s3_null_d, s3_null_q;
+    reg              s1_bank_d, s1_bank_q;
+    reg              s2_bank_d, s2_bank_q;
+    reg              s3_bank_d, s3_bank_q;
+    reg  [TW-1:0]    s1_tile_d, s1_tile_q;
+    reg  [TW-1:0]    s2_tile_d, s2_tile_q;
+    reg  [TW-1:0]    s3_tile_d, s3_tile_q;
+    // weight word: WMem output (stage 2), then the MAC stage's copy (stage 3)
+    reg  [COLS*4-1:0] w1_d, w1_q;
+    reg  [COLS*4-1:0] mac_w_d, mac_w_q;
 
     // ------------------------------------------------------------------
     // Decode
     // ------------------------------------------------------------------
     wire [63:0] ins = imem_rdata_i;
     wire [3:0]  op  = ins[`SPW_OP_MSB:`SPW_OP_LSB];
-    wire op_layer = op == `SPW_OP_LAYER, op_layerq = op == `SPW_OP_LAYERQ, op_group = op == `SPW_OP_GROUP;
-    wire op_bias  = op == `SPW_OP_BIAS,  op_step   = op == `SPW_OP_STEP,   op_end   = op == `SPW_OP_END;
+    wire op_layer  = op == `SPW_OP_LAYER;
+    wire op_layerq = op == `SPW_OP_LAYERQ;
+    wire op_group  = op == `SPW_OP_GROUP;
+    wire op_bias   = op == `SPW_OP_BIAS;
+    wire op_step   = op == `SPW_OP_STEP;
+    wire op_end    = op == `SPW_OP_END;
     wire legal = op_layer | op_layerq | op_group | op_bias | op_step | op_end;
 
     reg allowed;
@@ -192,20 +261,27 @@ module spw_sequencer #(
     wire [5:0]  f_ncols   = ins[`SPW_GROUP_NCOLS_MSB:`SPW_GROUP_NCOLS_LSB];
     wire [15:0] f_wbase   = ins[`SPW_GROUP_WBASE_MSB:`SPW_GROUP_WBASE_LSB];
     wire [15:0] f_nsteps  = ins[`SPW_GROUP_NSTEPS_MSB:`SPW_GROUP_NSTEPS_LSB];
+    wire [14:0] f_b0      = ins[`SPW_BIAS_B0_MSB:`SPW_BIAS_B0_LSB];
+    wire [14:0] f_b1      = ins[`SPW_BIAS_B1_MSB:`SPW_BIAS_B1_LSB];
+    wire [14:0] f_b2      = ins[`SPW_BIAS_B2_MSB:`SPW_BIAS_B2_LSB];
+    wire [14:0] f_b3      = ins[`SPW_BIAS_B3_MSB:`SPW_BIAS_B3_LSB];
     wire [3:0]  f_tap     = ins[`SPW_STEP_TAP_MSB:`SPW_STEP_TAP_LSB];
     wire [15:0] f_caddr   = ins[`SPW_STEP_CADDR_MSB:`SPW_STEP_CADDR_LSB];
 
     // tiles of the layer being decoded (LAYER) and its output words per channel
-    wire [19:0]      new_hw    = f_h * f_w;
-    wire [31:0]      hw_round  = {12'd0, new_hw} + ROWS - 1;
-    wire [TW-1:0]    new_tiles = hw_round[TW+LR-1:LR];
-    wire [23:0]   new_chw   = f_mode ? ({6'd0, new_tiles} << 3) : {6'd0, new_tiles};
+    wire [19:0]    new_hw    = f_h * f_w;
+    wire [31:0]    hw_round  = {12'd0, new_hw} + ROWS_U - 32'd1;
+    wire [TW-1:0]  new_tiles = hw_round[TW+LR-1:LR];
+    wire [23:0]    new_chw   = f_mode ? ({6'd0, new_tiles} << 3) : {6'd0, new_tiles};
     // output words per channel of the current layer
-    wire [23:0]   cur_chw   = acc_mode_o ? ({6'd0, tiles_o} << 3) : {6'd0, tiles_o};
-    wire [23:0]   g_oend    = {8'd0, f_oaddr} + ({18'd0, f_ncols} - 24'd1) * {8'd0, ostride_o} + cur_chw;
-    wire [16:0]   g_wend    = {1'b0, f_wbase} + {1'b0, f_nsteps};
-    wire [TW:0]   s_cend    = {{(TW-15){1'b0}}, f_caddr} + {1'b0, tiles_o};
+    wire [23:0]    cur_chw   = acc_mode_q ? ({6'd0, tiles_q} << 3) : {6'd0, tiles_q};
+    // one past the last word the group writes, and one past its last weight word
+    wire [23:0]    g_oend    = {8'd0, f_oaddr} + ({18'd0, f_ncols} - 24'd1) * {8'd0, ostride_q} + cur_chw;
+    wire [16:0]    g_wend    = {1'b0, f_wbase} + {1'b0, f_nsteps};
+    // one past the last word of the STEP's input channel
+    wire [TW:0]    s_cend    = {{(TW-15){1'b0}}, f_caddr} + {1'b0, tiles_q};
 
+    // the fault of the word in decode; the first check that fails wins (spec.py Err)
     reg [3:0] err_d;
     always @* begin
         err_d = `SPW_ERR_NONE;
@@ -221,16 +297,16 @@ module spw_sequencer #(
             if (f_h == 10'd0 || f_w == 10'd0 || {8'd0, f_ostride} < new_chw)
                 err_d = `SPW_ERR_BAD_FIELD;
         end else if (op_group) begin
-            if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS || f_nsteps > ndense_q)
+            if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || f_nsteps > ndense_q)
                 err_d = `SPW_ERR_BAD_FIELD;
-            else if ({15'd0, g_wend} > WDEPTH)
+            else if ({15'd0, g_wend} > WDEPTH_U)
                 err_d = `SPW_ERR_WMEM_RANGE;
-            else if ({8'd0, g_oend} > ADEPTH)
+            else if ({8'd0, g_oend} > ADEPTH_U)
                 err_d = `SPW_ERR_AMEM_RANGE;
         end else if (op_step) begin
             if (f_tap >= `SPW_NUM_TAPS)
                 err_d = `SPW_ERR_BAD_FIELD;
-            else if ({{(31-TW){1'b0}}, s_cend} > ADEPTH)
+            else if ({{(31-TW){1'b0}}, s_cend} > ADEPTH_U)
                 err_d = `SPW_ERR_AMEM_RANGE;
         end
     end
@@ -238,8 +314,8 @@ module spw_sequencer #(
     // ------------------------------------------------------------------
     // Handshakes: stall, barrier, fire
     // ------------------------------------------------------------------
-    wire quiet        = !s1_v && !s2_v && !s3_v && drain_quiet_i;
-    wire stall_mac    = s3_v && s3_last && !cap_ok_i;
+    wire quiet        = !s1_v_q && !s2_v_q && !s3_v_q && drain_quiet_i;
+    wire stall_mac    = s3_v_q && s3_last_q && !cap_ok_i;
     wire dec_word     = run_q && !halt_q && dv_q && gs_q != GS_NULLS;
     wire barrier_wait = dec_word && err_d == `SPW_ERR_NONE && op_layer && gs_q != GS_START && !quiet;
     wire dec_fire     = dec_word && !stall_mac && !barrier_wait;
@@ -249,52 +325,58 @@ module spw_sequencer #(
     wire step_fire    = ok_fire && op_step;
     wire issue        = step_fire || null_fire;
     wire last_step    = null_fire || (step_fire && s_q == nsteps_q - 16'd1);
-    wire last_tile    = t_q == tiles_o - {{(TW-1){1'b0}}, 1'b1};
+    wire last_tile    = t_q == tiles_q - {{(TW-1){1'b0}}, 1'b1};
+    wire mac_step     = s3_v_q && !stall_mac;
 
     // ------------------------------------------------------------------
     // Fetch: a new word is read exactly when decode consumes one
     // ------------------------------------------------------------------
-    wire        consume = ok_fire && !op_end;
+    wire        consume   = ok_fire && !op_end;
     // first STEP word of a group: after the GROUP word and its BIAS words
-    wire [31:0] step0_pc = {15'd0, dpc_q} + 32'd1 + (hasbias_q ? NB : 0);
-    wire [16:0] next_pc = (step_fire && last_step && !last_tile) ? step0_pc_q : dpc_q + 17'd1;
-    wire        fetch   = fetch_start_q || consume;
-    wire [16:0] fetch_pc = fetch_start_q ? {1'b0, start_pc_i} : next_pc;
-    wire        fetch_oob = {15'd0, fetch_pc} >= IDEPTH;
+    wire [31:0] step0_pc  = {15'd0, dpc_q} + 32'd1 + (hasbias_q ? NB_U : 32'd0);
+    // the last step of a tile that is not the group's last replays the group's STEPs
+    wire [16:0] next_pc   = (step_fire && last_step && !last_tile) ? step0_pc_q : dpc_q + 17'd1;
+    wire        fetch     = fetch_start_q || consume;
+    wire [16:0] fetch_pc  = fetch_start_q ? {1'b0, start_pc_i} : next_pc;
+    wire        fetch_oob = {15'd0, fetch_pc} >= IDEPTH_U;
     assign imem_req_o  = fetch && !fetch_oob;
     assign imem_addr_o = fetch_pc[IAW-1:0];
 
     // ------------------------------------------------------------------
     // Step address generation (decode cycle)
     // ------------------------------------------------------------------
-    // tap -> (dy, dx): tap = (dy+1)*3 + (dx+1)
-    reg signed [1:0] dy, dx;
+    // tap -> (dy, dx): tap = (dy+1)*3 + (dx+1); an illegal tap never issues,
+    // so its (0, 0) is a don't-care
+    reg signed [1:0] dy;
+    reg signed [1:0] dx;
     always @* begin
         case (f_tap)
-            4'd0: begin dy = -2'sd1; dx = -2'sd1; end
-            4'd1: begin dy = -2'sd1; dx =  2'sd0; end
-            4'd2: begin dy = -2'sd1; dx =  2'sd1; end
-            4'd3: begin dy =  2'sd0; dx = -2'sd1; end
-            4'd5: begin dy =  2'sd0; dx =  2'sd1; end
-            4'd6: begin dy =  2'sd1; dx = -2'sd1; end
-            4'd7: begin dy =  2'sd1; dx =  2'sd0; end
-            4'd8: begin dy =  2'sd1; dx =  2'sd1; end
-            default: begin dy = 2'sd0; dx = 2'sd0; end
+            4'd0, 4'd1, 4'd2: dy = -2'sd1;
+            4'd6, 4'd7, 4'd8: dy = 2'sd1;
+            default:          dy = 2'sd0;
+        endcase
+        case (f_tap)
+            4'd0, 4'd3, 4'd6: dx = -2'sd1;
+            4'd2, 4'd5, 4'd8: dx = 2'sd1;
+            default:          dx = 2'sd0;
         endcase
     end
     // d = dy*W + dx, then word offset floor(d/ROWS) and lane offset d mod ROWS
     wire signed [12:0] d_row = (dy == 2'sd1) ? $signed({3'b000, w_q}) :
                                (dy == -2'sd1) ? -$signed({3'b000, w_q}) : 13'sd0;
-    wire signed [12:0] d_pix = d_row + {{11{dx[1]}}, dx};
+    wire signed [12:0] d_pix = d_row + $signed({{11{dx[1]}}, dx});
     wire signed [12:0] d_wrd = d_pix >>> LR;
-    wire signed [TW+1:0] w0  = $signed({2'b00, t_q}) + {{(TW-11){d_wrd[12]}}, d_wrd};
+    // the tile's word pair (w0, w0+1) within the channel, and the AMem addresses
+    wire signed [TW+1:0] w0  = $signed({2'b00, t_q}) + $signed({{(TW-11){d_wrd[12]}}, d_wrd});
     wire signed [TW+1:0] w1  = w0 + 1;
-    wire signed [TW+1:0] tiles_s = $signed({2'b00, tiles_o});
+    wire signed [TW+1:0] tiles_s = $signed({2'b00, tiles_q});
+    // words outside the channel are not read: the aligner zeroes them
     wire lo_ok = (w0 >= 0) && (w0 < tiles_s);
     wire hi_ok = (w1 >= 0) && (w1 < tiles_s);
     wire signed [TW+1:0] a0 = $signed({{(TW-14){1'b0}}, f_caddr}) + w0;
     wire signed [TW+1:0] a1 = a0 + 1;
-    wire swap = a0[0];             // word w0 is odd: lo comes from the odd bank
+    // word w0 is odd: lo comes from the odd bank
+    wire swap = a0[0];
     wire [ROWS-1:0] trk_mask;
 
     assign al_en_o      = !stall_mac;
@@ -308,9 +390,17 @@ module spw_sequencer #(
     assign amem_odd_re_o     = step_fire && (swap ? lo_ok : hi_ok);
     assign amem_even_raddr_o = swap ? a1[BAW:1] : a0[BAW:1];
     assign amem_odd_raddr_o  = a0[BAW:1];
-    wire [15:0] waddr_full = wbase_q + s_q;    // < WDEPTH: the GROUP check bounds it
+    // < WDEPTH: the GROUP check bounds it
+    wire [15:0] waddr_full = wbase_q + s_q;
     assign wmem_req_o   = step_fire;
     assign wmem_addr_o  = waddr_full[WAW-1:0];
+
+    // Signals named unused_* are exempt from the UNUSED lint: these bits are
+    // known not to matter (high address bits bounded by the range checks; the
+    // drain derives its padding lanes from the tile index instead of the
+    // tracker).
+    wire [ROWS-1:0] unused_inimg;
+    wire unused_bits = ^{waddr_full, a0, a1, hw_round, step0_pc};
 
     spw_lane_tracker #(.ROWS(ROWS), .DIM_W(10)) u_tracker (
         .clk_i     (clk_i),
@@ -324,139 +414,363 @@ module spw_sequencer #(
         .mask_o    (trk_mask),
         .inimg_o   (unused_inimg)
     );
-    // Signals named unused_* are exempt from the UNUSED lint: these bits are known not to matter
-    // (high address bits bounded by the range checks; the drain derives its
-    // padding lanes from the tile index instead of the tracker).
-    wire [ROWS-1:0] unused_inimg;
-    wire unused_bits = ^{waddr_full, a0, a1, hw_round, step0_pc};
 
     // ------------------------------------------------------------------
     // MAC stage and capture
     // ------------------------------------------------------------------
-    assign mac_step_o  = s3_v && !stall_mac;
-    assign mac_first_o = s3_first;
-    assign mac_last_o  = s3_last;
-    assign cap_o       = s3_v && s3_last && !stall_mac;
-    assign cap_tile_o  = s3_tile;
-    assign cap_oaddr_o = oaddr_q[s3_bank];
-    assign cap_ncols_o = ncols_q[s3_bank];
+    assign mac_step_o  = mac_step;
+    assign mac_first_o = s3_first_q;
+    assign mac_last_o  = s3_last_q;
+    assign mac_w_o     = mac_w_q;
+    assign cap_o       = s3_v_q && s3_last_q && !stall_mac;
+    assign cap_tile_o  = s3_tile_q;
+    assign cap_oaddr_o = oaddr_q[s3_bank_q];
+    assign cap_ncols_o = ncols_q[s3_bank_q];
     // biases of the captured tile's group; a layer without bias drains with 0
     genvar gc;
     generate
         for (gc = 0; gc < COLS; gc = gc + 1) begin : g_capbias
-            assign cap_bias_o[gc*15 +: 15] = hasbias_q ? bias_q[(s3_bank ? COLS : 0) + gc] : 15'd0;
+            assign cap_bias_o[gc*15 +: 15] = hasbias_q ? bias_q[(s3_bank_q ? COLS : 0) + gc] : 15'd0;
         end
     endgenerate
 
     // ------------------------------------------------------------------
+    // Outputs held in registers
+    // ------------------------------------------------------------------
+    assign busy_o          = run_q;
+    assign done_o          = done_q;
+    assign err_code_o      = err_code_q;
+    assign err_pc_o        = err_pc_q;
+    assign perf_cycles_o   = perf_cycles_q;
+    assign perf_mac_busy_o = perf_mac_busy_q;
+    assign perf_skipped_o  = perf_skipped_q;
+    assign perf_stall_o    = perf_stall_q;
+    assign ostride_o       = ostride_q;
+    assign acc_mode_o      = acc_mode_q;
+    assign scale_o         = scale_q;
+    assign shift_o         = shift_q;
+    assign hw_o            = hw_q;
+    assign tiles_o         = tiles_q;
+
+    // ------------------------------------------------------------------
+    // Next state.  The events below are independent in practice, but where
+    // two could touch the same register the later one wins.
+    // ------------------------------------------------------------------
+    always @* begin
+        run_d = run_q;
+        halt_d = halt_q;
+        fetch_start_d = 1'b0;
+        gs_d = gs_q;
+        dv_d = dv_q;
+        drange_d = drange_q;
+        dpc_d = dpc_q;
+        done_d = 1'b0;
+        err_code_d = err_code_q;
+        err_pc_d = err_pc_q;
+        perf_cycles_d = perf_cycles_q;
+        perf_mac_busy_d = perf_mac_busy_q;
+        perf_skipped_d = perf_skipped_q;
+        perf_stall_d = perf_stall_q;
+        w_d = w_q;
+        ndense_d = ndense_q;
+        hasbias_d = hasbias_q;
+        ostride_d = ostride_q;
+        acc_mode_d = acc_mode_q;
+        scale_d = scale_q;
+        shift_d = shift_q;
+        hw_d = hw_q;
+        tiles_d = tiles_q;
+        bank_d = bank_q;
+        wbase_d = wbase_q;
+        nsteps_d = nsteps_q;
+        s_d = s_q;
+        step0_pc_d = step0_pc_q;
+        t_d = t_q;
+        bcnt_d = bcnt_q;
+        grp_we = 1'b0;
+        bias_we = 1'b0;
+        s1_v_d = s1_v_q;
+        s2_v_d = s2_v_q;
+        s3_v_d = s3_v_q;
+        s1_first_d = s1_first_q;
+        s2_first_d = s2_first_q;
+        s3_first_d = s3_first_q;
+        s1_last_d = s1_last_q;
+        s2_last_d = s2_last_q;
+        s3_last_d = s3_last_q;
+        s1_null_d = s1_null_q;
+        s2_null_d = s2_null_q;
+        s3_null_d = s3_null_q;
+        s1_bank_d = s1_bank_q;
+        s2_bank_d = s2_bank_q;
+        s3_bank_d = s3_bank_q;
+        s1_tile_d = s1_tile_q;
+        s2_tile_d = s2_tile_q;
+        s3_tile_d = s3_tile_q;
+        w1_d = w1_q;
+        mac_w_d = mac_w_q;
+
+        // START: a new run clears the previous run's results, so the host
+        // reads only this run's error and counters once it is done
+        if (start_i && !run_q) begin
+            run_d = 1'b1;
+            halt_d = 1'b0;
+            fetch_start_d = 1'b1;
+            gs_d = GS_START;
+            dv_d = 1'b0;
+            err_code_d = 4'd0;
+            err_pc_d = 16'd0;
+            perf_cycles_d = 32'd0;
+            perf_mac_busy_d = 32'd0;
+            perf_skipped_d = 32'd0;
+            perf_stall_d = 32'd0;
+        end
+
+        // counters count busy cycles only
+        if (run_q) begin
+            perf_cycles_d = perf_cycles_q + 32'd1;
+            if (stall_mac || barrier_wait)
+                perf_stall_d = perf_stall_q + 32'd1;
+            // null steps move the pipeline but do no MAC work
+            if (mac_step && !s3_null_q)
+                perf_mac_busy_d = perf_mac_busy_q + 32'd1;
+        end
+
+        // decode register: holds its word until decode consumes it
+        if (fetch) begin
+            dv_d = 1'b1;
+            drange_d = fetch_oob;
+            dpc_d = fetch_pc;
+        end else if (dec_fire) begin
+            dv_d = 1'b0;
+        end
+
+        // finish only when nothing is in flight, so every AMem write of the
+        // run has landed before done
+        if (halt_q && quiet) begin
+            run_d = 1'b0;
+            halt_d = 1'b0;
+            done_d = 1'b1;
+            dv_d = 1'b0;
+        end
+
+        if (err_fire) begin
+            halt_d = 1'b1;
+            err_code_d = err_d;
+            err_pc_d = dpc_q[15:0];
+        end
+
+        if (ok_fire) begin
+            if (op_end)
+                halt_d = 1'b1;
+            if (op_layer) begin
+                gs_d = GS_LAYER;
+                w_d = f_w;
+                ndense_d = f_ndense;
+                hasbias_d = f_hasbias;
+                ostride_d = f_ostride;
+                acc_mode_d = f_mode;
+                hw_d = new_hw;
+                tiles_d = new_tiles;
+            end
+            if (op_layerq) begin
+                gs_d = GS_LAYERQ;
+                scale_d = f_scale;
+                shift_d = f_shift;
+            end
+            if (op_group) begin
+                // the new group takes the other bank: the previous group's
+                // last tile may still be waiting to be captured
+                bank_d = !bank_q;
+                grp_we = 1'b1;
+                wbase_d = f_wbase;
+                nsteps_d = f_nsteps;
+                s_d = 16'd0;
+                t_d = {TW{1'b0}};
+                bcnt_d = {LNB{1'b0}};
+                step0_pc_d = step0_pc[16:0];
+                if (hasbias_q)
+                    gs_d = GS_BIAS;
+                else if (f_nsteps == 16'd0)
+                    gs_d = GS_NULLS;
+                else
+                    gs_d = GS_STEPS;
+            end
+            if (op_bias) begin
+                bias_we = 1'b1;
+                bcnt_d = bcnt_q + 1'b1;
+                if ({{(32-LNB){1'b0}}, bcnt_q} == NB_U - 32'd1)
+                    gs_d = (nsteps_q == 16'd0) ? GS_NULLS : GS_STEPS;
+            end
+        end
+
+        if (issue) begin
+            if (last_step) begin
+                // a null step stands for all NDENSE steps skipped
+                perf_skipped_d = perf_skipped_q + {16'd0, ndense_q - (null_fire ? 16'd0 : nsteps_q)};
+                s_d = 16'd0;
+                if (last_tile)
+                    gs_d = GS_GDONE;
+                else
+                    t_d = t_q + 1'b1;
+            end else begin
+                s_d = s_q + 16'd1;
+            end
+        end
+
+        // the side band and the weight word hold during a stall, in step
+        // with the aligner (al_en_o)
+        if (!stall_mac) begin
+            s1_v_d = issue;
+            s1_first_d = null_fire || s_q == 16'd0;
+            s1_last_d = last_step;
+            s1_null_d = null_fire;
+            s1_bank_d = bank_q;
+            s1_tile_d = t_q;
+            s2_v_d = s1_v_q;
+            s2_first_d = s1_first_q;
+            s2_last_d = s1_last_q;
+            s2_null_d = s1_null_q;
+            s2_bank_d = s1_bank_q;
+            s2_tile_d = s1_tile_q;
+            s3_v_d = s2_v_q;
+            s3_first_d = s2_first_q;
+            s3_last_d = s2_last_q;
+            s3_null_d = s2_null_q;
+            s3_bank_d = s2_bank_q;
+            s3_tile_d = s2_tile_q;
+            // WMem data is valid the cycle after the read; nulls use zero
+            w1_d = s1_null_q ? {COLS*4{1'b0}} : wmem_rdata_i;
+            mac_w_d = w1_q;
+        end
+    end
+
+    // ------------------------------------------------------------------
     // Registers
     // ------------------------------------------------------------------
-    assign busy_o = run_q;
     integer i;
 
     always @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) begin
-            run_q <= 1'b0; halt_q <= 1'b0; fetch_start_q <= 1'b0; gs_q <= GS_START;
-            dv_q <= 1'b0; drange_q <= 1'b0; dpc_q <= 17'd0;
-            done_o <= 1'b0; err_code_o <= 4'd0; err_pc_o <= 16'd0;
-            perf_cycles_o <= 32'd0; perf_mac_busy_o <= 32'd0; perf_skipped_o <= 32'd0; perf_stall_o <= 32'd0;
-            w_q <= 10'd0; ndense_q <= 16'd0; hasbias_q <= 1'b0;
-            ostride_o <= 16'd0; acc_mode_o <= 1'b0; scale_o <= 16'd0; shift_o <= 5'd0;
-            hw_o <= 20'd0; tiles_o <= {TW{1'b0}};
-            bank_q <= 1'b0; oaddr_q[0] <= 16'd0; oaddr_q[1] <= 16'd0; ncols_q[0] <= 7'd0; ncols_q[1] <= 7'd0;
-            for (i = 0; i < 2*COLS; i = i + 1) bias_q[i] <= 15'd0;
-            wbase_q <= 16'd0; nsteps_q <= 16'd0; s_q <= 16'd0; step0_pc_q <= 17'd0; t_q <= {TW{1'b0}};
-            bcnt_q <= {LNB{1'b0}};
-            s1_v <= 1'b0; s2_v <= 1'b0; s3_v <= 1'b0;
-            s1_first <= 1'b0; s2_first <= 1'b0; s3_first <= 1'b0;
-            s1_last <= 1'b0; s2_last <= 1'b0; s3_last <= 1'b0;
-            s1_null <= 1'b0; s2_null <= 1'b0; s3_null <= 1'b0;
-            s1_bank <= 1'b0; s2_bank <= 1'b0; s3_bank <= 1'b0;
-            s1_tile <= {TW{1'b0}}; s2_tile <= {TW{1'b0}}; s3_tile <= {TW{1'b0}};
-            w1_q <= {COLS*4{1'b0}}; mac_w_o <= {COLS*4{1'b0}};
-        end else begin
-            done_o <= 1'b0;
+            run_q <= 1'b0;
+            halt_q <= 1'b0;
             fetch_start_q <= 1'b0;
-
-            if (start_i && !run_q) begin
-                run_q <= 1'b1; halt_q <= 1'b0; fetch_start_q <= 1'b1; gs_q <= GS_START;
-                dv_q <= 1'b0; err_code_o <= 4'd0; err_pc_o <= 16'd0;
-                perf_cycles_o <= 32'd0; perf_mac_busy_o <= 32'd0;
-                perf_skipped_o <= 32'd0; perf_stall_o <= 32'd0;
+            gs_q <= GS_START;
+            dv_q <= 1'b0;
+            drange_q <= 1'b0;
+            dpc_q <= 17'd0;
+            done_q <= 1'b0;
+            err_code_q <= 4'd0;
+            err_pc_q <= 16'd0;
+            perf_cycles_q <= 32'd0;
+            perf_mac_busy_q <= 32'd0;
+            perf_skipped_q <= 32'd0;
+            perf_stall_q <= 32'd0;
+            w_q <= 10'd0;
+            ndense_q <= 16'd0;
+            hasbias_q <= 1'b0;
+            ostride_q <= 16'd0;
+            acc_mode_q <= 1'b0;
+            scale_q <= 16'd0;
+            shift_q <= 5'd0;
+            hw_q <= 20'd0;
+            tiles_q <= {TW{1'b0}};
+            bank_q <= 1'b0;
+            wbase_q <= 16'd0;
+            nsteps_q <= 16'd0;
+            s_q <= 16'd0;
+            step0_pc_q <= 17'd0;
+            t_q <= {TW{1'b0}};
+            bcnt_q <= {LNB{1'b0}};
+            oaddr_q[0] <= 16'd0;
+            oaddr_q[1] <= 16'd0;
+            ncols_q[0] <= 7'd0;
+            ncols_q[1] <= 7'd0;
+            for (i = 0; i < 2*COLS; i = i + 1)
+                bias_q[i] <= 15'd0;
+            s1_v_q <= 1'b0;
+            s2_v_q <= 1'b0;
+            s3_v_q <= 1'b0;
+            s1_first_q <= 1'b0;
+            s2_first_q <= 1'b0;
+            s3_first_q <= 1'b0;
+            s1_last_q <= 1'b0;
+            s2_last_q <= 1'b0;
+            s3_last_q <= 1'b0;
+            s1_null_q <= 1'b0;
+            s2_null_q <= 1'b0;
+            s3_null_q <= 1'b0;
+            s1_bank_q <= 1'b0;
+            s2_bank_q <= 1'b0;
+            s3_bank_q <= 1'b0;
+            s1_tile_q <= {TW{1'b0}};
+            s2_tile_q <= {TW{1'b0}};
+            s3_tile_q <= {TW{1'b0}};
+            w1_q <= {COLS*4{1'b0}};
+            mac_w_q <= {COLS*4{1'b0}};
+        end else begin
+            run_q <= run_d;
+            halt_q <= halt_d;
+            fetch_start_q <= fetch_start_d;
+            gs_q <= gs_d;
+            dv_q <= dv_d;
+            drange_q <= drange_d;
+            dpc_q <= dpc_d;
+            done_q <= done_d;
+            err_code_q <= err_code_d;
+            err_pc_q <= err_pc_d;
+            perf_cycles_q <= perf_cycles_d;
+            perf_mac_busy_q <= perf_mac_busy_d;
+            perf_skipped_q <= perf_skipped_d;
+            perf_stall_q <= perf_stall_d;
+            w_q <= w_d;
+            ndense_q <= ndense_d;
+            hasbias_q <= hasbias_d;
+            ostride_q <= ostride_d;
+            acc_mode_q <= acc_mode_d;
+            scale_q <= scale_d;
+            shift_q <= shift_d;
+            hw_q <= hw_d;
+            tiles_q <= tiles_d;
+            bank_q <= bank_d;
+            wbase_q <= wbase_d;
+            nsteps_q <= nsteps_d;
+            s_q <= s_d;
+            step0_pc_q <= step0_pc_d;
+            t_q <= t_d;
+            bcnt_q <= bcnt_d;
+            // a GROUP fills the bank it switches to
+            if (grp_we) begin
+                oaddr_q[!bank_q] <= f_oaddr;
+                ncols_q[!bank_q] <= {1'b0, f_ncols};
             end
-
-            if (run_q) begin
-                perf_cycles_o <= perf_cycles_o + 32'd1;
-                if (stall_mac || barrier_wait) perf_stall_o <= perf_stall_o + 32'd1;
-                if (mac_step_o && !s3_null) perf_mac_busy_o <= perf_mac_busy_o + 32'd1;
+            // a BIAS word carries four consecutive biases of the group's bank
+            if (bias_we) begin
+                bias_q[{bank_q, bcnt_q, 2'd0}] <= f_b0;
+                bias_q[{bank_q, bcnt_q, 2'd1}] <= f_b1;
+                bias_q[{bank_q, bcnt_q, 2'd2}] <= f_b2;
+                bias_q[{bank_q, bcnt_q, 2'd3}] <= f_b3;
             end
-
-            // decode register: holds its word until decode consumes it
-            if (fetch) begin
-                dv_q <= 1'b1; drange_q <= fetch_oob; dpc_q <= fetch_pc;
-            end else if (dec_fire) begin
-                dv_q <= 1'b0;
-            end
-
-            if (halt_q && quiet) begin
-                run_q <= 1'b0; halt_q <= 1'b0; done_o <= 1'b1; dv_q <= 1'b0;
-            end
-
-            if (err_fire) begin
-                halt_q <= 1'b1; err_code_o <= err_d; err_pc_o <= dpc_q[15:0];
-            end
-
-            if (ok_fire) begin
-                if (op_end) halt_q <= 1'b1;
-                if (op_layer) begin
-                    gs_q <= GS_LAYER;
-                    w_q <= f_w; ndense_q <= f_ndense; hasbias_q <= f_hasbias;
-                    ostride_o <= f_ostride; acc_mode_o <= f_mode; hw_o <= new_hw; tiles_o <= new_tiles;
-                end
-                if (op_layerq) begin
-                    gs_q <= GS_LAYERQ; scale_o <= f_scale; shift_o <= f_shift;
-                end
-                if (op_group) begin
-                    bank_q <= !bank_q;
-                    oaddr_q[!bank_q] <= f_oaddr; ncols_q[!bank_q] <= {1'b0, f_ncols};
-                    wbase_q <= f_wbase; nsteps_q <= f_nsteps; s_q <= 16'd0; t_q <= {TW{1'b0}};
-                    bcnt_q <= {LNB{1'b0}};
-                    step0_pc_q <= step0_pc[16:0];
-                    gs_q <= hasbias_q ? GS_BIAS : (f_nsteps == 16'd0 ? GS_NULLS : GS_STEPS);
-                end
-                if (op_bias) begin
-                    bias_q[{bank_q, bcnt_q, 2'd0}] <= ins[`SPW_BIAS_B0_MSB:`SPW_BIAS_B0_LSB];
-                    bias_q[{bank_q, bcnt_q, 2'd1}] <= ins[`SPW_BIAS_B1_MSB:`SPW_BIAS_B1_LSB];
-                    bias_q[{bank_q, bcnt_q, 2'd2}] <= ins[`SPW_BIAS_B2_MSB:`SPW_BIAS_B2_LSB];
-                    bias_q[{bank_q, bcnt_q, 2'd3}] <= ins[`SPW_BIAS_B3_MSB:`SPW_BIAS_B3_LSB];
-                    bcnt_q <= bcnt_q + 1'b1;
-                    if ({{(32-LNB){1'b0}}, bcnt_q} == NB - 1)
-                        gs_q <= (nsteps_q == 16'd0) ? GS_NULLS : GS_STEPS;
-                end
-            end
-
-            if (issue) begin
-                if (last_step) begin
-                    perf_skipped_o <= perf_skipped_o + {16'd0, ndense_q - (null_fire ? 16'd0 : nsteps_q)};
-                    s_q <= 16'd0;
-                    if (last_tile) gs_q <= GS_GDONE;
-                    else t_q <= t_q + 1'b1;
-                end else begin
-                    s_q <= s_q + 16'd1;
-                end
-            end
-
-            if (!stall_mac) begin
-                s1_v <= issue; s1_first <= null_fire || s_q == 16'd0; s1_last <= last_step;
-                s1_null <= null_fire; s1_bank <= bank_q; s1_tile <= t_q;
-                s2_v <= s1_v; s2_first <= s1_first; s2_last <= s1_last; s2_null <= s1_null;
-                s2_bank <= s1_bank; s2_tile <= s1_tile;
-                s3_v <= s2_v; s3_first <= s2_first; s3_last <= s2_last; s3_null <= s2_null;
-                s3_bank <= s2_bank; s3_tile <= s2_tile;
-                // weights: WMem data is valid the cycle after the read; nulls use zero
-                w1_q <= s1_null ? {COLS*4{1'b0}} : wmem_rdata_i;
-                mac_w_o <= w1_q;
-            end
+            s1_v_q <= s1_v_d;
+            s2_v_q <= s2_v_d;
+            s3_v_q <= s3_v_d;
+            s1_first_q <= s1_first_d;
+            s2_first_q <= s2_first_d;
+            s3_first_q <= s3_first_d;
+            s1_last_q <= s1_last_d;
+            s2_last_q <= s2_last_d;
+            s3_last_q <= s3_last_d;
+            s1_null_q <= s1_null_d;
+            s2_null_q <= s2_null_d;
+            s3_null_q <= s3_null_d;
+            s1_bank_q <= s1_bank_d;
+            s2_bank_q <= s2_bank_d;
+            s3_bank_q <= s3_bank_d;
+            s1_tile_q <= s1_tile_d;
+            s2_tile_q <= s2_tile_d;
+            s3_tile_q <= s3_tile_d;
+            w1_q <= w1_d;
+            mac_w_q <= mac_w_d;
         end
     end
 endmodule

@@ -67,7 +67,8 @@ module spw_top #(
     localparam BAW = AAW - 1;
     localparam LR  = $clog2(ROWS);
     localparam LC  = $clog2(COLS);
-    localparam TW  = 18;
+    // tile counters: wide enough for any LAYER (spw_defs.vh)
+    localparam TW  = `SPW_TILE_W;
 
     initial begin
         if (ACC_W < 8 || ACC_W > 32)
@@ -110,12 +111,15 @@ module spw_top #(
 
     // host slot write -> word-wide data (the slot repeated) and bit mask
     function [127:0] slot_mask;
-        input [1:0] slot; input [3:0] strb;
+        input [1:0] slot;
+        input [3:0] strb;
         integer b;
         begin
             slot_mask = 128'd0;
+            // byte b of slot s starts at bit 32s + 8b; b < 4, so the
+            // concatenation is that sum without mixing integer and vector
             for (b = 0; b < 4; b = b + 1)
-                slot_mask[slot*32 + b*8 +: 8] = {8{strb[b]}};
+                slot_mask[{slot, b[1:0], 3'b000} +: 8] = {8{strb[b]}};
         end
     endfunction
     wire [127:0] h_wdata_w = {4{h_wdata}};
@@ -147,7 +151,7 @@ module spw_top #(
     wire [19:0]       hw;
 
     spw_sequencer #(
-        .ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH), .WDEPTH(WDEPTH), .IDEPTH(IDEPTH), .TW(TW)
+        .ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH), .WDEPTH(WDEPTH), .IDEPTH(IDEPTH)
     ) u_seq (
         .clk_i(clk_i), .rst_ni(rst_ni),
         .start_i(start), .start_pc_i(start_pc), .busy_o(busy), .done_o(done),
@@ -170,9 +174,9 @@ module spw_top #(
     // ------------------------------------------------------------------
     // Memories: the sequencer while busy, the host otherwise
     // ------------------------------------------------------------------
-    wire h_imem = h_req && h_sel == 2'd2;
-    wire h_wmem = h_req && h_sel == 2'd1;
-    wire h_amem = h_req && h_sel == 2'd0;
+    wire h_imem = h_req && h_sel == `SPW_SEL_IMEM;
+    wire h_wmem = h_req && h_sel == `SPW_SEL_WMEM;
+    wire h_amem = h_req && h_sel == `SPW_SEL_AMEM;
     wire h_bank = h_addr[0];                 // AMem word parity selects the bank
 
     spw_sram_1p #(.WIDTH(64), .DEPTH(IDEPTH), .INIT_FILE(IMEM_INIT)) u_imem (
@@ -231,24 +235,30 @@ module spw_top #(
     );
 
     // host read data: the slot of the word read in the previous cycle
-    reg [1:0] h_sel_q, h_slot_q;
+    reg [1:0] h_sel_q;
+    reg [1:0] h_slot_q;
     reg       h_bank_q;
     always @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) begin
-            h_sel_q <= 2'd0; h_slot_q <= 2'd0; h_bank_q <= 1'b0;
+            h_sel_q <= 2'd0;
+            h_slot_q <= 2'd0;
+            h_bank_q <= 1'b0;
         end else if (h_req) begin
-            h_sel_q <= h_sel; h_slot_q <= h_slot; h_bank_q <= h_bank;
+            h_sel_q <= h_sel;
+            h_slot_q <= h_slot;
+            h_bank_q <= h_bank;
         end
     end
     reg [127:0] h_word;
     always @* begin
         h_word = 128'd0;
         case (h_sel_q)
-            2'd0:    h_word[AW_BITS-1:0] = h_bank_q ? odd_rdata : even_rdata;
-            2'd1:    h_word[WW_BITS-1:0] = wmem_rdata;
-            default: h_word[63:0] = imem_rdata;
+            `SPW_SEL_AMEM: h_word[AW_BITS-1:0] = h_bank_q ? odd_rdata : even_rdata;
+            `SPW_SEL_WMEM: h_word[WW_BITS-1:0] = wmem_rdata;
+            default:       h_word[63:0] = imem_rdata;
         endcase
-        h_rdata = h_word[h_slot_q*32 +: 32];
+        // slot s is bits [32s+31:32s]
+        h_rdata = h_word[{h_slot_q, 5'b00000} +: 32];
     end
 
     // ------------------------------------------------------------------
@@ -266,7 +276,7 @@ module spw_top #(
         .a_i(mac_a), .w_i(mac_w), .rd_col_i(rd_col), .rd_data_o(rd_data)
     );
 
-    spw_drain #(.ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH), .TW(TW)) u_drain (
+    spw_drain #(.ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH)) u_drain (
         .clk_i(clk_i), .rst_ni(rst_ni), .cap_i(cap), .cap_tile_i(cap_tile), .cap_oaddr_i(cap_oaddr),
         .cap_ncols_i(cap_ncols), .cap_bias_i(cap_bias), .ostride_i(ostride), .acc_mode_i(acc_mode),
         .hw_i(hw), .tiles_i(tiles), .cap_ok_o(cap_ok), .quiet_o(drain_quiet), .rd_col_o(rd_col),

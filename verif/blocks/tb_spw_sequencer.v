@@ -62,7 +62,6 @@ module tb_spw_sequencer #(
     output wire [`SPW_TILE_W-1:0] tiles_o
 );
     localparam IAW = $clog2(IDEPTH);
-    localparam WAW = $clog2(WDEPTH);
 
     wire           busy, done, imem_req, wmem_req, even_re, odd_re;
     wire           al_en, al_valid, al_swap, al_lo_ok, al_hi_ok;
