@@ -574,8 +574,8 @@ def draw_network(rng: np.random.Generator, cfg: Config,
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BusKnobs(_Knobs):
-    """Raw AXI4-Lite stress (verif/common/axil_stress.py drive_raw and the
-    benches' transaction lists).  Defaults: the load phase of the system
+    """Raw AXI4-Lite stress (verif/common/axil_driver.py's AxilRawDriver fed
+    by verif/common/axil_traffic.py).  Defaults: the load phase of the system
     bench's bus_stress_program."""
 
     # --- valid delays (idle cycles before AW, W or AR valid) ---

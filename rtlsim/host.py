@@ -18,6 +18,11 @@ Two bus models sit behind it, chosen by the environment variable HOST_BUS:
 Every access is bounded: one that gets no response within
 ``timeout_cycles`` clock cycles raises ``BusTimeout`` naming the channel it
 is stuck on.
+
+HostBus reports its accesses to no one: a bench that wants to see the
+traffic (coverage, scoreboards) watches the bus itself with the passive
+protocol monitor of verif/common/axil_monitor.py, which sees every master
+alike.
 """
 from __future__ import annotations
 
@@ -26,7 +31,6 @@ import logging
 import os
 import warnings
 import zlib
-from collections.abc import Callable
 
 from models import spec
 from models.spec import mem_geometry
@@ -246,27 +250,9 @@ class HostBus:
     data and strobes of unaligned addresses, which is never what a register
     access means.
 
-    Observers: every completed access is reported to each callable in the
-    class-wide ``HostBus.observers`` (e.g. the coverage sampler registers
-    itself there on import) and in the instance's ``observers`` list, as
-    ``cb(kind, addr, value, resp, strb)`` with kind "read" or "write".
-
     ``released()`` hands the five channels to another driver for a while
     (a raw stress driver) and takes them back afterwards.
     """
-
-    # class-wide: every HostBus of the process reports to these
-    observers: list[Callable] = []
-
-    @classmethod
-    def add_observer(cls, cb: Callable) -> None:
-        """Register ``cb`` for every HostBus (idempotent)."""
-        if cb not in cls.observers:
-            cls.observers.append(cb)
-
-    def _notify(self, kind: str, addr: int, value: int, resp: int, strb: int) -> None:
-        for cb in (*HostBus.observers, *self.observers):
-            cb(kind, addr, value, resp, strb)
 
     def __init__(self, dut, cfg: spec.Config, prefix: str = "s_axil", clock=None, *,
                  model: str | None = None, seed: int | None = None,
@@ -285,7 +271,6 @@ class HostBus:
         self.timeout_cycles = timeout_cycles
         self._timeout_ns = timeout_cycles * clock_period_ns
         self._in_flight = 0
-        self.observers: list[Callable] = []   # this instance only (see the class doc)
         # AxPROT is not driven by cocotb-bus; tie it off if the DUT has it
         for ch in ("awprot", "arprot"):
             sig = getattr(dut, f"{prefix}_{ch}", None)
@@ -320,9 +305,7 @@ class HostBus:
         """Read one 32-bit word; returns (value, RRESP).  Never raises on an
         error response (value is whatever RDATA carried, 0 if not 0/1)."""
         self._check_addr(addr)
-        value, resp = await self._bounded("read", addr, self._port.read(addr))
-        self._notify("read", addr, value, resp, 0xF)
-        return value, resp
+        return await self._bounded("read", addr, self._port.read(addr))
 
     async def write32(self, addr: int, value: int, strb: int = 0xF) -> int:
         """Write one 32-bit word with byte strobes; returns BRESP."""
@@ -330,22 +313,20 @@ class HostBus:
         if not 0 <= strb <= 0xF:
             raise ValueError(f"strb {strb:#x} is not a 4-bit mask")
         value &= 0xFFFFFFFF
-        resp = await self._bounded("write", addr, self._port.write(addr, value, strb))
-        self._notify("write", addr, value, resp, strb)
-        return resp
+        return await self._bounded("write", addr, self._port.write(addr, value, strb))
 
     @contextlib.contextmanager
     def released(self):
         """``with bus.released(): ...``: the bus model stops driving the five
         channels (nothing may be in flight) and takes them back, idle, at
-        the end."""
+        the end.  Not after an exception: the test is failing, and starting
+        the bus model's tasks while cocotb tears it down would hide the
+        failure's message behind a simulator that ends without results."""
         if self._in_flight:
             raise RuntimeError(f"HostBus.released() with {self._in_flight} access(es) in flight")
         self._port.release()
-        try:
-            yield self
-        finally:
-            self._port.reclaim()
+        yield self
+        self._port.reclaim()
 
     # ------------------------------------------------------------ registers
     @staticmethod

@@ -4,17 +4,11 @@
 decides every cycle: random idle cycles before AWVALID, WVALID and ARVALID
 (per transaction, so AW and W come in either order, sometimes far apart),
 random BREADY/RREADY backpressure, and random payload on idle channels
-(a slave must ignore it).  It does no checking of its own.  Each cycle it
-hands a ``Sample`` of all five channels to its checkers
-(verif/common/axil_checker.py) and then publishes every completed
-transaction, at its response handshake, as an ``AxilResponse`` to its
-subscribers (the scoreboard, verif/common/hostif_scoreboard.py, and
-coverage).  Checkers see a cycle before subscribers do, so a protocol
-violation is reported as such, not as the data mismatch it causes.
-
-Publishing at the response handshake gives the order in which the slave
-executed the transactions: this slave serializes them and holds the next
-until the response is taken.
+(a slave must ignore it).  It does no checking and publishes nothing: the
+protocol monitor (verif/common/axil_monitor.py), which watches the bus
+whatever drives it, checks every cycle and publishes every transaction to
+the scoreboard and the coverage.  The driver returns handshake statistics
+(AW/W orders, B/R backpressure) for the coverage of handshake orders.
 """
 from __future__ import annotations
 
@@ -23,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["Txn", "AxilResponse", "Sample", "AxilPins", "AxilRawDriver"]
+__all__ = ["Txn", "Sample", "AxilPins", "AxilRawDriver"]
 
 
 @dataclass
@@ -40,35 +34,10 @@ class Txn:
     w_cycle: int | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
-class AxilResponse:
-    """A completed transaction, published at its B or R handshake.
-    ``rdata`` is the raw RDATA value (it may hold X/Z), None for writes."""
-    kind: str          # "write" | "read"
-    txn: Txn
-    resp: int
-    rdata: object
-    cycle: int
-
-    def value(self) -> int:
-        """RDATA as an integer, 0 if it is not all 0/1 (writes: the data written)."""
-        if self.kind == "write":
-            return self.txn.data
-        try:
-            return self.rdata.to_unsigned()
-        except ValueError:
-            return 0
-
-    def access(self) -> tuple:
-        """(kind, addr, value, resp, strb): the HostBus observer arguments."""
-        strb = self.txn.strb if self.kind == "write" else 0xF
-        return self.kind, self.txn.addr, self.value(), self.resp, strb
-
-
 class Sample(NamedTuple):
     """All five channels as they were just before one rising edge.  A field
     is None where the signal was X/Z; the driver takes such a handshake
-    signal as low, the checker rejects it."""
+    signal as low (the monitor rejects it)."""
     awvalid: int
     awready: int | None
     wvalid: int
@@ -139,11 +108,8 @@ class _Source:
 class AxilRawDriver:
     """Drives lists of transactions on one AXI4-Lite slave.
 
-    ``checkers``: objects with ``sample(cycle, Sample)``, called every cycle
-    before anything is published; ``subscribe(cb)``: ``cb(AxilResponse)`` at
-    every response handshake.  ``stall_limit``: cycles without any
-    handshake after which the bus counts as hung (the error names the
-    channel that is stuck).
+    ``stall_limit``: cycles without any handshake after which the bus counts
+    as hung (the error names the channel that is stuck).
     """
 
     def __init__(self, dut, rng, prefix: str = "s_axil", clock=None, stall_limit: int = 1000):
@@ -152,15 +118,6 @@ class AxilRawDriver:
         self.pins = AxilPins(dut, prefix)
         self.clock = clock if clock is not None else dut.clk_i
         self.stall_limit = stall_limit
-        self.checkers: list = []
-        self.subscribers: list[Callable] = []
-
-    def subscribe(self, cb: Callable) -> None:
-        self.subscribers.append(cb)
-
-    def _publish(self, rsp: AxilResponse) -> None:
-        for cb in self.subscribers:
-            cb(rsp)
 
     def idle(self) -> None:
         """Bus idle: no VALID, no READY (responses stay with the slave)."""
@@ -218,8 +175,6 @@ class AxilRawDriver:
             await edge
             # values sampled here are the ones before this edge
             s = p.sample()
-            for chk in self.checkers:
-                chk.sample(cyc, s)
             if on_cycle is not None:
                 on_cycle(cyc, aw, w, ar)
             for ch, ok in ((aw, s.awready), (w, s.wready), (ar, s.arready)):
@@ -240,11 +195,9 @@ class AxilRawDriver:
                 a_c, w_c = t.a_cycle, t.w_cycle
                 if a_c is not None and w_c is not None:
                     stats["aw_first" if a_c < w_c else "w_first" if w_c < a_c else "together"] += 1
-                self._publish(AxilResponse("write", t, s.bresp, None, cyc))
                 last_hs = cyc
             if r_hs and pend_r:
-                t = pend_r.popleft()
-                self._publish(AxilResponse("read", t, s.rresp, s.rdata, cyc))
+                pend_r.popleft()
                 last_hs = cyc
         self.idle()
         stats["cycles"] = cyc

@@ -20,9 +20,11 @@ arguments to cocotb-coverage, which refuses keywords):
   outcomes (clip at 0 / 15, in between, round half up) in act mode and the
   signs of raw outputs in acc mode, computed with models.reference.
 * ``sample_bus(kind, addr, value, resp, strb)``: one AXI4-Lite response,
-  split by access kind; registered as a HostBus observer on import, so
-  every bench using HostBus samples its traffic.  ``sample_handshakes``
-  takes the stats of the raw stress driver (verif/common/axil_stress.py).
+  split by access kind; ``sample_axil(txn)`` is the same for a transaction
+  of the protocol monitor (verif/common/axil_monitor.py), which every bench
+  subscribes it to (verif/common/env.py ``bus_monitor``), so all bus
+  traffic is sampled whatever drives it.  ``sample_handshakes`` takes the
+  stats of the raw stress driver (verif/common/axil_driver.py).
 
 ``export()`` writes the process's coverage DB to ``$SPW_COVERAGE_FILE`` or
 ``<cwd>/coverage.yml`` (cwd = the cocotb test_dir); ``@exported`` wraps a
@@ -42,7 +44,7 @@ from models import isa, spec
 from models.spec import Err, Op
 
 __all__ = ["MODEL", "sample", "sample_run", "sample_compiled", "sample_case", "sample_network",
-           "sample_values", "sample_bus", "sample_handshakes", "export", "exported",
+           "sample_values", "sample_bus", "sample_axil", "sample_handshakes", "export", "exported",
            "merge_files", "report", "load"]
 
 PREFIX = "spw"
@@ -294,7 +296,7 @@ def sample_network(inputs: dict, layers) -> None:
 
 # --------------------------------------------------------------------------- bus
 def sample_bus(kind: str, addr: int, value: int, resp: int, strb: int = 0xF) -> None:
-    """One AXI4-Lite access (HostBus observer signature)."""
+    """One AXI4-Lite access."""
     addr &= (1 << spec.AXI_ADDR_BITS) - 1
     is_reg = addr < spec.AMEM_BASE
     rname = _RESP_NAMES.get(int(resp), str(resp))
@@ -312,8 +314,14 @@ def sample_bus(kind: str, addr: int, value: int, resp: int, strb: int = 0xF) -> 
         sample("spw.bus.error_cause", cause)
 
 
+def sample_axil(txn) -> None:
+    """One transaction published by the protocol monitor (an AxilTxn): its
+    subscriber hook."""
+    sample_bus(*txn.access())
+
+
 def sample_handshakes(stats: dict) -> None:
-    """Stats returned by verif.common.axil_stress.drive_raw."""
+    """Stats returned by AxilRawDriver.run (verif/common/axil_driver.py)."""
     b = [lb for k, lb in (("aw_first", "aw_before_w"), ("w_first", "w_before_aw"),
                           ("together", "aw_w_together"), ("b_stall", "b_backpressure"),
                           ("r_stall", "r_backpressure")) if stats.get(k)]
@@ -418,12 +426,3 @@ def doc_updated(text: str) -> str:
     i = text.index(DOC_BEGIN) + len(DOC_BEGIN)
     j = text.index(DOC_END, i)   # the doc has other generated blocks
     return text[:i] + "\n" + doc_table() + "\n" + text[j:]
-
-
-# every bench that drives HostBus samples its responses
-try:
-    from rtlsim.host import HostBus
-
-    HostBus.add_observer(sample_bus)
-except ImportError:   # pragma: no cover - host.py needs cocotb only at HostBus() time
-    pass

@@ -27,6 +27,7 @@ from verif.common import bus_stress
 from verif.common import coverage as cov
 from verif.common import make_rng
 from verif.common.bench import Bench
+from verif.common.env import start_top
 from verif.common.scoreboard import run_and_check, run_budget
 
 BENCH = Bench("top", __name__)
@@ -34,9 +35,9 @@ BENCH = Bench("top", __name__)
 
 async def _start(dut, test: str) -> tuple[spec.Config, np.random.Generator, TopDriver]:
     """The configuration, the test's seeded generator and a TopDriver with
-    the DUT out of reset."""
-    drv = TopDriver(dut, BENCH.cfg)
-    await drv.start()
+    the DUT out of reset and the AXI4-Lite protocol monitor on its host
+    port (verif/common/env.py)."""
+    drv = await start_top(dut, BENCH.cfg)
     return BENCH.cfg, make_rng(dut, test), drv
 
 
