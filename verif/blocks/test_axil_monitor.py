@@ -256,13 +256,19 @@ def _id(case: str) -> str:
     return case if case.startswith("master_") else f"fault{fault}-{case}"
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=[_id(c) for c in CASES])
+def _cases() -> list[str]:
+    """The cases this simulator can show: Verilator is two-state, so it has
+    no X for the X faults to drive (those run on Icarus)."""
+    from rtlsim.build import sim_name
+
+    return [c for c in CASES if not (c in FOUR_STATE_ONLY and sim_name() == "verilator")]
+
+
+@pytest.mark.parametrize("case", _cases(), ids=_id)
 def test_axil_monitor(case):
     from rtlsim.build import hdl_sources, run_cocotb, run_dir, sim_name
 
     sim = sim_name()
-    if case in FOUR_STATE_ONLY and sim == "verilator":
-        pytest.skip("Verilator is two-state: there is no X to see")
     cfg = spec.get_config(CONFIG)
     run_cocotb(toplevel=TOP, sources=hdl_sources("spw_host_if") + [HERE / "tb_spw_host_if.v", HERE / f"{TOP}.v"],
                test_module=__name__, test_dir=run_dir(), sim=sim,

@@ -110,6 +110,46 @@ MODEL: dict[str, tuple[tuple[str, ...], str]] = {
         "BREADY/RREADY low"),
 }
 
+# Crosses: a coverpoint over the legal combinations of the crossed items
+# (the combinations the design makes impossible are left out, each with
+# its reason, so 100% means every combination that can happen did).
+_DENSITY = ("empty", "le_third", "third_to_full", "dense")
+_RESPONSE_BUSY = tuple(
+    f"{access}/{state}"
+    for access in MODEL["spw.bus.response"][0]
+    for state in ("idle", "busy")
+    # memory accesses: OKAY only while idle, SLVERR only while busy; a
+    # decode error wins over busy, so DECERR happens in both states
+    if not (access.startswith("mem_") and access.endswith("/OKAY") and state == "busy")
+    and not (access.startswith("mem_") and access.endswith("/SLVERR") and state == "idle"))
+# ERR_CODE x the instruction at ERR_PC ("fetch": the fetch itself failed)
+_ERR_KIND = {
+    "NONE": ("END",),
+    "ILLEGAL_OPCODE": ("ILLEGAL",),
+    "EMPTY_PROGRAM": ("END",),
+    "MALFORMED": ("LAYER", "LAYERQ", "GROUP", "BIAS", "STEP", "END"),
+    # BIAS words have no reserved bits; LAYERQ's fields take every value
+    "RESERVED": ("LAYER", "LAYERQ", "GROUP", "STEP", "END"),
+    "BAD_FIELD": ("LAYER", "GROUP", "STEP"),
+    "IMEM_RANGE": ("fetch",),
+    "WMEM_RANGE": ("GROUP",),
+    "AMEM_RANGE": ("GROUP", "STEP"),
+}
+MODEL.update({
+    "spw.cross.mode_kernel_density": (
+        tuple(f"{m}/k{k}/{d}" for m in ("act", "acc") for k in (1, 3) for d in _DENSITY),
+        "cross of layer.mode x layer.kernel x sparsity.group_density, per group"),
+    "spw.cross.response_busy": (
+        _RESPONSE_BUSY,
+        "cross of bus.response x the core's state when the access was decided (checked by a "
+        "scoreboard against HostIfModel); memory OKAY only idle and memory SLVERR only busy "
+        "cannot happen otherwise"),
+    "spw.cross.err_kind": (
+        tuple(f"{e}/{k}" for e, ks in _ERR_KIND.items() for k in ks),
+        "cross of run.err x the kind of the instruction at ERR_PC (fetch: a fetch beyond IMem); "
+        "only the combinations the ISA allows (docs/isa.md error codes)"),
+})
+
 _RESP_NAMES = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
 _CPS: dict = {}
 
@@ -173,6 +213,14 @@ def sample_run(imem, start_pc: int, outcome) -> None:
     sample("spw.isa.opcode", *ops)
     sample("spw.isa.tap", *taps)
     sample("spw.run.err", err.name)
+    if err == Err.NONE:
+        kind = "END"
+    elif err_pc >= len(imem):
+        kind = "fetch"
+    else:
+        code = isa.opcode(int(imem[err_pc]))
+        kind = Op(code).name if isa.is_legal_opcode(code) else "ILLEGAL"
+    sample("spw.cross.err_kind", f"{err.name}/{kind}")
     sample("spw.program.start_pc", "zero" if start_pc == 0 else "nonzero")
     sample("spw.drain.stall", "stall" if _get(outcome, "stall") else "no_stall")
     sample("spw.sparsity.skipped", "some_skipped" if _get(outcome, "skipped") else "none_skipped")
@@ -220,9 +268,10 @@ def sample_compiled(prog) -> None:
             sample("spw.layer.border", *b)
         for n in st.group_steps:
             f = n / st.dense_steps
-            sample("spw.sparsity.group_density",
-                   "empty" if n == 0 else "dense" if n == st.dense_steps
-                   else "le_third" if f <= 1 / 3 else "third_to_full")
+            density = ("empty" if n == 0 else "dense" if n == st.dense_steps
+                       else "le_third" if f <= 1 / 3 else "third_to_full")
+            sample("spw.sparsity.group_density", density)
+            sample("spw.cross.mode_kernel_density", f"{st.mode}/k{st.k}/{density}")
         # per group: taps of each input channel, tensors read
         srcs: set = set()
         groups: list[dict[int, set]] = []
@@ -312,6 +361,14 @@ def sample_bus(kind: str, addr: int, value: int, resp: int, strb: int = 0xF) -> 
             cause = "start_while_busy" if (addr & ~3) == spec.REG["CTRL"].offset else "ro_write"
     if cause:
         sample("spw.bus.error_cause", cause)
+
+
+def sample_response_busy(kind: str, addr: int, resp: int, busy: bool) -> None:
+    """One access as a scoreboard checked it, with the core's state the
+    model decided its response in."""
+    addr &= (1 << spec.AXI_ADDR_BITS) - 1
+    access = f"{'reg' if addr < spec.AMEM_BASE else 'mem'}_{kind}/{_RESP_NAMES.get(int(resp), str(resp))}"
+    sample("spw.cross.response_busy", f"{access}/{'busy' if busy else 'idle'}", strict=False)
 
 
 def sample_axil(txn) -> None:

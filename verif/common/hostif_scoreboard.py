@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 
+from . import coverage as cov
 from .axil_monitor import AxilTxn
 from .hostif_model import HostIfModel
 
@@ -50,6 +51,7 @@ class HostIfScoreboard:
     def write(self, addr: int, data: int, strb: int, resp, at: str = "") -> int:
         """Apply a write to the model; its BRESP ``resp`` must be the model's."""
         where = self.where(addr)
+        cov.sample_response_busy("write", addr, resp, bool(self.model.busy))
         exp = self.model.write(addr, data, strb)
         self.writes += 1
         if self.log is not None:
@@ -61,6 +63,7 @@ class HostIfScoreboard:
         """``data``: an int, or the raw RDATA value (X/Z fails where the
         model expects data)."""
         where = self.where(addr)
+        cov.sample_response_busy("read", addr, resp, bool(self.model.busy))
         exp, exp_resp = self.model.read(addr)
         self.reads += 1
         if self.log is not None:

@@ -139,6 +139,12 @@ async def multi_layer_program(dut):
     cov.sample_network(inputs, layers)
 
 
+def _reserved_bit(op: Op) -> int:
+    """The lowest reserved bit of instruction kind ``op``."""
+    mask = spec.reserved_mask(op)
+    return mask & -mask
+
+
 def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int], int]]:
     """(name, IMem words, START_PC) for each error code, built around a good
     program; the words are placed at START_PC."""
@@ -155,7 +161,15 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("malformed: GROUP after LAYER", [layer, group, end], 0),
         ("malformed: layer without groups", [layer, layerq, end], 0),
         ("malformed: STEP count short", [layer, layerq, one_step, step, step, end], 0),
+        ("malformed: LAYERQ first", [layerq, end], 0),
+        ("malformed: LAYER twice", [layer, layer, end], 0),
+        ("malformed: BIAS without HAS_BIAS", [layer, layerq, group, isa.encode(Op.BIAS, B0=0, B1=0, B2=0, B3=0), end], 0),
         ("reserved bit", [layer, layerq | 1 << 30, end], 0),
+        *[(f"reserved bit in {op.name}", words, 0) for op, words in (
+            (Op.LAYER, [layer | _reserved_bit(Op.LAYER), layerq, group, end]),
+            (Op.GROUP, [layer, layerq, group | _reserved_bit(Op.GROUP), end]),
+            (Op.STEP, [layer, layerq, one_step, step | _reserved_bit(Op.STEP), end]),
+            (Op.END, [layer, layerq, one_step, step, end | _reserved_bit(Op.END)]))],
         ("bad field: TAP 9", [layer, layerq, one_step, (step & ~(0xF << 56)) | 9 << 56, end], 0),
         ("bad field: NCOLS 0", [layer, layerq, isa.encode(Op.GROUP, **{**g, "NCOLS": 0}), end], 0),
         ("bad field: LAYER H 0", [isa.encode(Op.LAYER, **{**lay, "H": 0}), layerq, group, end], 0),
@@ -273,6 +287,21 @@ def _closure_cases(cfg: spec.Config, rng: np.random.Generator) -> list[tuple]:
     wt[:cols, :, 1, 1] = rng.choice(nz, size=(cols, 3))
     wt[cols:] = rng.choice(nz, size=(1, 3, 3, 3))
     cases.append(("1/9 and dense groups", xs(3, 3, 2), wt, rng.integers(-50, 50, cols + 1), 3, 5, "act"))
+    # every group density for K=1 in both modes, and an empty 3x3 group:
+    # groups of Cin=3 channels keep 0, 1, 2 and 3 of them (empty, <= 1/3,
+    # between, dense)
+    wt = np.zeros((4 * cols, 3, 1, 1), np.int64)
+    for g in range(4):
+        wt[g * cols:(g + 1) * cols, :g] = rng.choice(nz, size=(cols, g, 1, 1))
+    for mode in ("act", "acc"):
+        cases.append((f"K=1 groups of every density, {mode}", xs(3, 2, 3), wt, None, 2, 3, mode))
+    # 3x3 groups that are empty, dense and in between (5 of 9 taps), both modes
+    wt = np.zeros((3 * cols, 2, 3, 3), np.int64)
+    wt[cols:2 * cols] = rng.choice(nz, size=(cols, 2, 3, 3))
+    wt[2 * cols:, :, 0, :] = rng.choice(nz, size=(cols, 2, 3))
+    wt[2 * cols:, :, 1, :2] = rng.choice(nz, size=(cols, 2, 2))
+    for mode in ("act", "acc"):
+        cases.append((f"3x3 groups empty, dense and 5/9, {mode}", xs(2, 2, 3), wt, None, 1, 5, mode))
     return cases
 
 
