@@ -614,7 +614,7 @@ def render_section(table, summary, waivers, unc_lines, nfiles, no_run, low, note
     slow = f"{summary['slowdown']} times"
     s = f"""## Code coverage
 
-`make coverage-code` measures line, branch and toggle coverage of the RTL in `hdl/` on Verilator. It is not part of `make` or CI, and it gates nothing by default. The lead sets any gate, for example `make coverage-code COVERAGE_ARGS="--min-line 100 --min-branch 95"`.
+`make coverage-code` measures line, branch and toggle coverage of the RTL in `hdl/` on Verilator. It is not part of `make` or CI. It gates nothing by default; a gate is one argument away, for example `make coverage-code COVERAGE_ARGS="--min-line 100 --min-branch 100"`.
 
 **Method.** The target runs the regression's RTL benches (`verif/blocks` and `verif/system`, `pytest -n 2`) with `SIM=verilator SPW_CODE_COVERAGE=1`. With that set, `rtlsim/build.py` does four things:
 - it builds every configuration with `{args}`, in its own build directory (suffix `-cov`);
