@@ -175,6 +175,9 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("bad field: LAYER H 0", [isa.encode(Op.LAYER, **{**lay, "H": 0}), layerq, group, end], 0),
         ("bad field: LAYER W 0", [isa.encode(Op.LAYER, **{**lay, "W": 0}), layerq, group, end], 0),
         ("bad field: LAYER OSTRIDE short", [isa.encode(Op.LAYER, **{**lay, "OSTRIDE": 0}), layerq, group, end], 0),
+        # acc mode needs 8 words per tile: an OSTRIDE enough for act is short
+        ("bad field: LAYER OSTRIDE short for acc",
+         [isa.encode(Op.LAYER, **{**lay, "MODE": 1, "OSTRIDE": tiles}), layerq, group, end], 0),
         ("imem range: runs off the end", [layer, layerq, one_step], cfg.idepth - 3),
         ("imem range: START_PC", [], cfg.idepth),
         ("wmem range", [layer, layerq, isa.encode(Op.GROUP, **{**g, "WBASE": cfg.wdepth - 1, "NSTEPS": 2})], 0),
@@ -183,6 +186,10 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("amem range: group output", [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - 1})], 0),
         # a fault after a completed group: that group's output must be written
         ("fault after a good group", list(good[:-1]) + [0], 0),
+        # a group whose output ends exactly at the last AMem word is legal
+        ("fault after a group ending at the last AMem word",
+         [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - (g["NCOLS"] - 1) * lay["OSTRIDE"] - tiles,
+                                                 "NSTEPS": 1}), step, 0], 0),
     ]
 
 
