@@ -188,6 +188,9 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("amem range: group output", [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - 1})], 0),
         # a fault after a completed group: that group's output must be written
         ("fault after a good group", list(good[:-1]) + [0], 0),
+        # a group whose weights end exactly at the last WMem word is legal
+        ("fault after a group ending at the last WMem word",
+         [layer, layerq, isa.encode(Op.GROUP, **{**g, "WBASE": cfg.wdepth - 1, "NSTEPS": 1}), step, 0], 0),
         # a group whose output ends exactly at the last AMem word is legal
         ("fault after a group ending at the last AMem word",
          [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - (g["NCOLS"] - 1) * lay["OSTRIDE"] - tiles,
