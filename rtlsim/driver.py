@@ -17,7 +17,7 @@ __all__ = ["TopDriver"]
 
 # RtlOutcome field -> the register it is read from
 _OUTCOME_REGS = {"status": "STATUS", "err": "ERR_CODE", "err_pc": "ERR_PC",
-                 **{c: r for c, r in spec.PERF_REG.items()}, "irq_status": "IRQ_STATUS"}
+                 **spec.PERF_REG, "irq_status": "IRQ_STATUS"}
 
 
 class TopDriver:

@@ -344,12 +344,18 @@ def sample_network(inputs: dict, layers) -> None:
 
 
 # --------------------------------------------------------------------------- bus
+def _access(kind: str, addr: int, resp: int) -> str:
+    """The spw.bus.response bin of an access: 'reg_read/OKAY', 'mem_write/SLVERR', ..."""
+    addr &= (1 << spec.AXI_ADDR_BITS) - 1
+    return f"{'reg' if addr < spec.AMEM_BASE else 'mem'}_{kind}/{_RESP_NAMES.get(int(resp), str(resp))}"
+
+
 def sample_bus(kind: str, addr: int, value: int, resp: int, strb: int = 0xF) -> None:
     """One AXI4-Lite access."""
     addr &= (1 << spec.AXI_ADDR_BITS) - 1
     is_reg = addr < spec.AMEM_BASE
     rname = _RESP_NAMES.get(int(resp), str(resp))
-    sample("spw.bus.response", f"{'reg' if is_reg else 'mem'}_{kind}/{rname}", strict=False)
+    sample("spw.bus.response", _access(kind, addr, resp), strict=False)
     cause = None
     if rname == "DECERR":
         cause = ("unmapped_reg" if addr < spec.REG_WINDOW[1] else "window_gap") if is_reg \
@@ -366,9 +372,8 @@ def sample_bus(kind: str, addr: int, value: int, resp: int, strb: int = 0xF) -> 
 def sample_response_busy(kind: str, addr: int, resp: int, busy: bool) -> None:
     """One access as a scoreboard checked it, with the core's state the
     model decided its response in."""
-    addr &= (1 << spec.AXI_ADDR_BITS) - 1
-    access = f"{'reg' if addr < spec.AMEM_BASE else 'mem'}_{kind}/{_RESP_NAMES.get(int(resp), str(resp))}"
-    sample("spw.cross.response_busy", f"{access}/{'busy' if busy else 'idle'}", strict=False)
+    sample("spw.cross.response_busy", f"{_access(kind, addr, resp)}/{'busy' if busy else 'idle'}",
+           strict=False)
 
 
 def sample_axil(txn) -> None:
