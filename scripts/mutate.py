@@ -26,7 +26,8 @@ survived, fail -> killed, past 5x the clean time -> timed out).  Results:
 build/mutate/summary.json and build/mutate/report.md; one log per mutant in
 build/mutate/logs/.
 
-Exit status: campaign 0 (2 if the clean tree fails the subset); --only 0 if
+Exit status: campaign 0 (2 if the clean tree fails the subset; 1 below
+--min-score); --only 0 if
 the mutant is killed or timed out, 1 if it survives, 2 if invalid or error.
 """
 from __future__ import annotations
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                          "on both configurations) instead of the fast subset")
     ap.add_argument("--head", action="store_true",
                     help="campaign on the committed tree (git HEAD) instead of the working tree")
+    ap.add_argument("--min-score", type=float, metavar="F",
+                    help="exit 1 if (killed + timed out) / valid mutants is below F or any mutant errored "
+                         "(a smoke gate for short CI campaigns; default: report only)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch trees under build/mutate/work")
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true", help="print the sampled mutants and exit")
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"killed": 0, "timed_out": 0, "survived": 1}.get(o.status, 2)
 
     return C.Campaign(n=args.n, seed=args.seed, jobs=args.jobs, effort=args.effort, keep=args.keep,
-                      timeout_s=args.timeout, head=args.head).run()
+                      timeout_s=args.timeout, head=args.head, min_score=args.min_score).run()
 
 
 if __name__ == "__main__":

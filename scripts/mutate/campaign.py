@@ -504,6 +504,7 @@ class Campaign:
     keep: bool = False
     timeout_s: float | None = None     # overrides the per-module limits
     head: bool = False                 # run on the committed tree (git HEAD), not the working tree
+    min_score: float | None = None     # exit 1 below this (killed + timed out) / valid, or on errors
     out: Path = OUT
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -594,6 +595,13 @@ class Campaign:
               f"report: {(self.out / 'report.md').relative_to(REPO)}", flush=True)
         if not self.keep:
             shutil.rmtree(work, ignore_errors=True)
+        if self.min_score is not None:
+            got = summary["totals"]["score"]
+            if total["error"] or got is None or got < self.min_score:
+                print(f"FAIL mutation score {got if got is None else f'{got:.2f}'} (gate {self.min_score:.2f}), "
+                      f"{total['error']} errors", flush=True)
+                return 1
+            print(f"mutation score {got:.2f} >= gate {self.min_score:.2f}", flush=True)
         return 0
 
     def _progress(self, o: Outcome, done: list[Outcome], n: int, t0: float) -> None:
