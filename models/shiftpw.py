@@ -25,9 +25,10 @@ from .spec import NUM_TAPS, TAP_CENTER, tap_offset
 # --- per-lane coordinates, as the RTL tracks them ---------------------------
 def lane_coords_start(h: int, w: int, rows: int):
     """(y, x) of every lane of tile 0 and the per-tile step (q, m) =
-    divmod(rows, W).  The RTL derives both from one ripple chain over rows+1
-    lanes at layer start (lane rows+1's coordinate *is* divmod(rows, W)), so
-    no divider is needed; this mirrors that chain."""
+    divmod(rows, W): lane rows+1's coordinate *is* divmod(rows, W).  The RTL
+    reads both from a table of W (a constant quotient and remainder per
+    W <= rows), so no divider and no chain over the lanes is needed; the
+    ripple walk below is the reference it is checked against."""
     ys, xs = [0], [0]
     for _ in range(rows):
         nx = xs[-1] + 1
