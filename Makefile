@@ -64,6 +64,12 @@ lint: setup ## every hdl/*.v: Verilator -Wall and slang (defaults + each config'
 synth: setup ## yosys synthesis of the chip top: no latches, no loops; cell counts -> docs/synthesis.md
 	scripts/synth.sh all
 
+# TIMING_ARGS: more scripts/timing.py arguments, e.g. --config small, --report-only
+TIMING_ARGS ?=
+.PHONY: timing
+timing: setup ## logic depth: longest flop-to-flop path of every module and the flat top, both configs (goal <= 40 gate levels) -> docs/timing.md
+	$(PY) scripts/timing.py --jobs $(JOBS) $(TIMING_ARGS)
+
 soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED; not in CI)
 	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM)
 

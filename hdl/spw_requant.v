@@ -11,7 +11,7 @@
 //   acc mode: lane = bits [4k+3:4k] of the 32-bit two's complement of v, k = nib_i
 //   pad_i[r] = 1 forces lane r to 0 in both modes (padding of the last tile).
 // Latency REQ_LAT = 2: inputs sampled in cycle c, outputs in cycle c+2.
-//   stage 1 (end of c)  : v = col + bias
+//   stage 1 (end of c)  : v = col + bias; rounding constant r from shift
 //   stage 2 (end of c+1): p = v*scale + r (act) or p = v (acc)
 //   output (cycle c+2)  : arithmetic shift / clip or nibble select, combinational
 // Assumptions: ACC_W >= 9; no stall input (the drain never stalls).
@@ -67,6 +67,7 @@ module spw_requant #(
     reg              valid1_q, acc1_q;
     reg [15:0]       scale1_q;
     reg [4:0]        shift1_q;
+    reg [P_W-1:0]    rnd1_q;          // round_f(shift), ready before the multiply
     reg [2:0]        nib1_q;
     reg [ROWS-1:0]   pad1_q;
     reg [ADDR_W-1:0] addr1_q;
@@ -95,14 +96,16 @@ module spw_requant #(
         end
     endfunction
 
+    // v*scale + rnd as one expression, so synthesis builds one multiply-add
+    // (a single carry-propagate adder at the end); rnd comes from a register.
     function [P_W-1:0] scale_f;
         input [SUM_W-1:0] v;
         input [15:0]      scale;
-        input [4:0]       sh;
+        input [P_W-1:0]   rnd;
         begin
             // v is widened by its sign and scale by zeros to P_W by hand, so
             // no operator mixes widths or signedness
-            scale_f = $unsigned($signed(sext_f(v)) * $signed({{(P_W-16){1'b0}}, scale}) + $signed(round_f(sh)));
+            scale_f = $unsigned($signed(sext_f(v)) * $signed({{(P_W-16){1'b0}}, scale}) + $signed(rnd));
         end
     endfunction
 
@@ -139,6 +142,7 @@ module spw_requant #(
             acc1_q   <= 1'b0;
             scale1_q <= 16'd0;
             shift1_q <= 5'd0;
+            rnd1_q   <= {P_W{1'b0}};
             nib1_q   <= 3'd0;
             pad1_q   <= {ROWS{1'b0}};
             addr1_q  <= {ADDR_W{1'b0}};
@@ -157,6 +161,7 @@ module spw_requant #(
             acc1_q   <= acc_mode_i;
             scale1_q <= scale_i;
             shift1_q <= shift_i;
+            rnd1_q   <= round_f(shift_i);
             nib1_q   <= nib_i;
             pad1_q   <= pad_i;
             addr1_q  <= addr_i;
@@ -168,7 +173,7 @@ module spw_requant #(
             addr2_q  <= addr1_q;
             for (r = 0; r < ROWS; r = r + 1) begin
                 v1_q[r] <= add_bias_f(col_i[r * ACC_W +: ACC_W], bias_i);
-                p2_q[r] <= acc1_q ? sext_f(v1_q[r]) : scale_f(v1_q[r], scale1_q, shift1_q);
+                p2_q[r] <= acc1_q ? sext_f(v1_q[r]) : scale_f(v1_q[r], scale1_q, rnd1_q);
             end
         end
     end

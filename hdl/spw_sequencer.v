@@ -153,6 +153,7 @@ module spw_sequencer #(
     reg              dv_d, dv_q;                // a word (or a fetch-range fault) sits in decode
     reg              drange_d, drange_q;        // that fetch was beyond IMem
     reg  [16:0]      dpc_d, dpc_q;              // its address
+    reg              prep_d, prep_q;            // that LAYER / GROUP word has had its prep cycle
     // results of the run, held for the host until the next START
     reg              done_d, done_q;
     reg  [3:0]       err_code_d, err_code_q;
@@ -162,7 +163,6 @@ module spw_sequencer #(
     reg  [31:0]      perf_skipped_d, perf_skipped_q;
     reg  [31:0]      perf_stall_d, perf_stall_q;
     // layer constants (LAYER, LAYERQ)
-    reg  [9:0]       w_d, w_q;
     reg  [15:0]      ndense_d, ndense_q;
     reg              hasbias_d, hasbias_q;
     reg  [15:0]      ostride_d, ostride_q;
@@ -171,6 +171,8 @@ module spw_sequencer #(
     reg  [4:0]       shift_d, shift_q;
     reg  [19:0]      hw_d, hw_q;
     reg  [TW-1:0]    tiles_d, tiles_q;
+    reg signed [19:0] climit_d, climit_q;       // ADEPTH - tiles: a STEP's channel address limit
+    reg  [15:0]      skip_d, skip_q;            // NDENSE - NSTEPS of the group
     // group walk
     reg              bank_d, bank_q;            // which of two bias/output banks the group uses
     reg  [15:0]      wbase_d, wbase_q;
@@ -178,6 +180,19 @@ module spw_sequencer #(
     reg  [15:0]      s_d, s_q;                  // step within the tile
     reg  [16:0]      step0_pc_d, step0_pc_q;    // IMem address of the group's first STEP
     reg  [TW-1:0]    t_d, t_q;                  // tile
+    // per tap k = (dy+1)*3 + (dx+1): pixel offset dy*W + dx of the layer,
+    // and word t + floor((dy*W + dx) / ROWS) of the current tile t
+    reg signed [12:0] dpix_d [0:8];
+    reg signed [12:0] dpix_q [0:8];
+    reg signed [TW+1:0] tw0_d [0:8];
+    reg signed [TW+1:0] tw0_q [0:8];
+    // prep-cycle results of the LAYER / GROUP word in decode (written every
+    // cycle from the word in decode; read the cycle after its prep)
+    reg  [19:0]      p_hw_q;                    // H * W
+    reg  [21:0]      p_oprod_q;                 // (NCOLS - 1) * OSTRIDE
+    reg signed [25:0] p_orem_q;                 // ADEPTH - OADDR - words per channel
+    reg              p_wbad_q;                  // WBASE + NSTEPS > WDEPTH
+    reg              p_nbad_q;                  // NSTEPS > NDENSE
     reg  [LNB-1:0]   bcnt_d, bcnt_q;            // BIAS words taken
     // group register files, one entry (or COLS biases) per bank: the bank of
     // a group still in the pipeline stays intact while the next GROUP and
@@ -268,18 +283,35 @@ module spw_sequencer #(
     wire [3:0]  f_tap     = ins[`SPW_STEP_TAP_MSB:`SPW_STEP_TAP_LSB];
     wire [15:0] f_caddr   = ins[`SPW_STEP_CADDR_MSB:`SPW_STEP_CADDR_LSB];
 
-    // tiles of the layer being decoded (LAYER) and its output words per channel
-    wire [19:0]    new_hw    = f_h * f_w;
-    wire [31:0]    hw_round  = {12'd0, new_hw} + ROWS_U - 32'd1;
-    wire [TW-1:0]  new_tiles = hw_round[TW+LR-1:LR];
-    wire [23:0]    new_chw   = f_mode ? ({6'd0, new_tiles} << 3) : {6'd0, new_tiles};
+    // LAYER and GROUP words spend a prep cycle in decode first: their
+    // products and range sums are registered (p_*_q) from the word, so the
+    // checks in the decode cycle are single compares.  The layer constants
+    // they read (OSTRIDE, NDENSE, tiles) only change when a LAYER fires,
+    // which cannot happen while the word waits in decode.
+    wire heavy = op_layer | op_group;
+
     // output words per channel of the current layer
     wire [23:0]    cur_chw   = acc_mode_q ? ({6'd0, tiles_q} << 3) : {6'd0, tiles_q};
-    // one past the last word the group writes, and one past its last weight word
-    wire [23:0]    g_oend    = {8'd0, f_oaddr} + ({18'd0, f_ncols} - 24'd1) * {8'd0, ostride_q} + cur_chw;
-    wire [16:0]    g_wend    = {1'b0, f_wbase} + {1'b0, f_nsteps};
-    // one past the last word of the STEP's input channel
-    wire [TW:0]    s_cend    = {{(TW-15){1'b0}}, f_caddr} + {1'b0, tiles_q};
+    // LAYER: tiles = ceil(H*W / ROWS); OSTRIDE holds a channel iff
+    // tiles * wpt <= OSTRIDE, i.e. H*W <= floor(OSTRIDE / wpt) * ROWS
+    wire [31:0]    hw_round  = {12'd0, p_hw_q} + ROWS_U - 32'd1;
+    wire [TW-1:0]  new_tiles = hw_round[TW+LR-1:LR];
+    wire [15:0]    ost_wpt   = f_mode ? {3'd0, f_ostride[15:3]} : f_ostride;
+    wire [31:0]    ost_cap   = {16'd0, ost_wpt} << LR;
+    // GROUP: one past the last word it writes is OADDR + (NCOLS-1)*OSTRIDE +
+    // words per channel; in range iff (NCOLS-1)*OSTRIDE <= ADEPTH - OADDR - words
+    wire [5:0]     ncols_m1  = f_ncols - 6'd1;
+    wire           g_amem_bad = p_orem_q < 0 || $signed({4'd0, p_oprod_q}) > p_orem_q;
+    // STEP: its channel's words end at CADDR + tiles <= ADEPTH
+    wire           s_amem_bad = $signed({4'd0, f_caddr}) > climit_q;
+
+    // the word in decode passes every check: a flat AND, so the fire logic
+    // does not wait for the priority order that only picks the error code
+    wire layer_bad = f_h == 10'd0 || f_w == 10'd0 || {12'd0, p_hw_q} > ost_cap;
+    wire group_bad = f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || p_nbad_q || p_wbad_q || g_amem_bad;
+    wire step_bad  = f_tap >= `SPW_NUM_TAPS || s_amem_bad;
+    wire word_ok   = !drange_q && legal && allowed && (ins & rsv_mask) == 64'd0
+                     && !(op_layer && layer_bad) && !(op_group && group_bad) && !(op_step && step_bad);
 
     // the fault of the word in decode; the first check that fails wins (spec.py Err)
     reg [3:0] err_d;
@@ -294,19 +326,19 @@ module spw_sequencer #(
         else if ((ins & rsv_mask) != 64'd0)
             err_d = `SPW_ERR_RESERVED;
         else if (op_layer) begin
-            if (f_h == 10'd0 || f_w == 10'd0 || {8'd0, f_ostride} < new_chw)
+            if (f_h == 10'd0 || f_w == 10'd0 || {12'd0, p_hw_q} > ost_cap)
                 err_d = `SPW_ERR_BAD_FIELD;
         end else if (op_group) begin
-            if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || f_nsteps > ndense_q)
+            if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || p_nbad_q)
                 err_d = `SPW_ERR_BAD_FIELD;
-            else if ({15'd0, g_wend} > WDEPTH_U)
+            else if (p_wbad_q)
                 err_d = `SPW_ERR_WMEM_RANGE;
-            else if ({8'd0, g_oend} > ADEPTH_U)
+            else if (g_amem_bad)
                 err_d = `SPW_ERR_AMEM_RANGE;
         end else if (op_step) begin
             if (f_tap >= `SPW_NUM_TAPS)
                 err_d = `SPW_ERR_BAD_FIELD;
-            else if ({{(31-TW){1'b0}}, s_cend} > ADEPTH_U)
+            else if (s_amem_bad)
                 err_d = `SPW_ERR_AMEM_RANGE;
         end
     end
@@ -316,58 +348,71 @@ module spw_sequencer #(
     // ------------------------------------------------------------------
     wire quiet        = !s1_v_q && !s2_v_q && !s3_v_q && drain_quiet_i;
     wire stall_mac    = s3_v_q && s3_last_q && !cap_ok_i;
-    wire dec_word     = run_q && !halt_q && dv_q && gs_q != GS_NULLS;
-    wire barrier_wait = dec_word && err_d == `SPW_ERR_NONE && op_layer && gs_q != GS_START && !quiet;
+    wire dec_ready    = run_q && !halt_q && dv_q && gs_q != GS_NULLS;
+    // the prep cycle is a decode slot of its own: it waits out a stall like one
+    wire prep_go      = dec_ready && !drange_q && heavy && !prep_q && !stall_mac;
+    wire dec_word     = dec_ready && (drange_q || !heavy || prep_q);
+    wire barrier_wait = dec_word && word_ok && op_layer && gs_q != GS_START && !quiet;
     wire dec_fire     = dec_word && !stall_mac && !barrier_wait;
-    wire err_fire     = dec_fire && err_d != `SPW_ERR_NONE;
-    wire ok_fire      = dec_fire && err_d == `SPW_ERR_NONE;
+    wire err_fire     = dec_fire && !word_ok;
+    wire ok_fire      = dec_fire && word_ok;
     wire null_fire    = run_q && !halt_q && gs_q == GS_NULLS && !stall_mac;
     wire step_fire    = ok_fire && op_step;
     wire issue        = step_fire || null_fire;
-    wire last_step    = null_fire || (step_fire && s_q == nsteps_q - 16'd1);
-    wire last_tile    = t_q == tiles_q - {{(TW-1){1'b0}}, 1'b1};
+    // compared as s + 1 == NSTEPS and t + 1 == tiles: the increments run
+    // beside the fire logic instead of after a subtraction
+    wire [16:0] s_inc = {1'b0, s_q} + 17'd1;
+    wire [TW:0] t_inc = {1'b0, t_q} + {{TW{1'b0}}, 1'b1};
+    wire last_step    = null_fire || (step_fire && s_inc == {1'b0, nsteps_q});
+    wire last_tile    = t_inc == {1'b0, tiles_q};
+    wire next_tile    = issue && last_step && !last_tile;
     wire mac_step     = s3_v_q && !stall_mac;
 
     // ------------------------------------------------------------------
     // Fetch: a new word is read exactly when decode consumes one
     // ------------------------------------------------------------------
-    wire        consume   = ok_fire && !op_end;
+    // A word that fires with a fault also fetches its successor: the halt
+    // makes that read harmless, and the fetch then waits on no range check
+    // (IMem, WMem or AMem), which would otherwise lie on the IMem address path.
+    wire        consume   = dec_fire && !op_end;
     // first STEP word of a group: after the GROUP word and its BIAS words
     wire [31:0] step0_pc  = {15'd0, dpc_q} + 32'd1 + (hasbias_q ? NB_U : 32'd0);
     // the last step of a tile that is not the group's last replays the group's STEPs
-    wire [16:0] next_pc   = (step_fire && last_step && !last_tile) ? step0_pc_q : dpc_q + 17'd1;
+    wire        replay    = dec_fire && op_step && s_inc == {1'b0, nsteps_q} && !last_tile;
+    wire [16:0] dpc_inc   = dpc_q + 17'd1;
+    wire [16:0] next_pc   = replay ? step0_pc_q : dpc_inc;
     wire        fetch     = fetch_start_q || consume;
     wire [16:0] fetch_pc  = fetch_start_q ? {1'b0, start_pc_i} : next_pc;
-    wire        fetch_oob = {15'd0, fetch_pc} >= IDEPTH_U;
+    // each candidate is range-checked before the choice, not after it
+    wire        fetch_oob = fetch_start_q ? ({16'd0, start_pc_i} >= IDEPTH_U) :
+                            replay        ? ({15'd0, step0_pc_q} >= IDEPTH_U) :
+                                            ({15'd0, dpc_inc} >= IDEPTH_U);
     assign imem_req_o  = fetch && !fetch_oob;
     assign imem_addr_o = fetch_pc[IAW-1:0];
 
     // ------------------------------------------------------------------
     // Step address generation (decode cycle)
     // ------------------------------------------------------------------
-    // tap -> (dy, dx): tap = (dy+1)*3 + (dx+1); an illegal tap never issues,
-    // so its (0, 0) is a don't-care
-    reg signed [1:0] dy;
-    reg signed [1:0] dx;
+    // The tap's pixel offset dy*W + dx and the tile's word t + floor(that /
+    // ROWS) come from per-tap registers (set by LAYER, by GROUP and at each
+    // tile), so the decode cycle adds only the channel address.  An illegal
+    // tap never issues: its (0, 0) entry is a don't-care.
+    reg [LR-1:0]        d_off;       // lane offset (dy*W + dx) mod ROWS
+    reg signed [TW+1:0] w0;
     always @* begin
         case (f_tap)
-            4'd0, 4'd1, 4'd2: dy = -2'sd1;
-            4'd6, 4'd7, 4'd8: dy = 2'sd1;
-            default:          dy = 2'sd0;
-        endcase
-        case (f_tap)
-            4'd0, 4'd3, 4'd6: dx = -2'sd1;
-            4'd2, 4'd5, 4'd8: dx = 2'sd1;
-            default:          dx = 2'sd0;
+            4'd0: begin d_off = dpix_q[0][LR-1:0]; w0 = tw0_q[0]; end
+            4'd1: begin d_off = dpix_q[1][LR-1:0]; w0 = tw0_q[1]; end
+            4'd2: begin d_off = dpix_q[2][LR-1:0]; w0 = tw0_q[2]; end
+            4'd3: begin d_off = dpix_q[3][LR-1:0]; w0 = tw0_q[3]; end
+            4'd5: begin d_off = dpix_q[5][LR-1:0]; w0 = tw0_q[5]; end
+            4'd6: begin d_off = dpix_q[6][LR-1:0]; w0 = tw0_q[6]; end
+            4'd7: begin d_off = dpix_q[7][LR-1:0]; w0 = tw0_q[7]; end
+            4'd8: begin d_off = dpix_q[8][LR-1:0]; w0 = tw0_q[8]; end
+            default: begin d_off = dpix_q[4][LR-1:0]; w0 = tw0_q[4]; end
         endcase
     end
-    // d = dy*W + dx, then word offset floor(d/ROWS) and lane offset d mod ROWS
-    wire signed [12:0] d_row = (dy == 2'sd1) ? $signed({3'b000, w_q}) :
-                               (dy == -2'sd1) ? -$signed({3'b000, w_q}) : 13'sd0;
-    wire signed [12:0] d_pix = d_row + $signed({{11{dx[1]}}, dx});
-    wire signed [12:0] d_wrd = d_pix >>> LR;
     // the tile's word pair (w0, w0+1) within the channel, and the AMem addresses
-    wire signed [TW+1:0] w0  = $signed({2'b00, t_q}) + $signed({{(TW-11){d_wrd[12]}}, d_wrd});
     wire signed [TW+1:0] w1  = w0 + 1;
     wire signed [TW+1:0] tiles_s = $signed({2'b00, tiles_q});
     // words outside the channel are not read: the aligner zeroes them
@@ -384,7 +429,7 @@ module spw_sequencer #(
     assign al_swap_o    = swap;
     assign al_lo_ok_o   = step_fire && lo_ok;
     assign al_hi_ok_o   = step_fire && hi_ok;
-    assign al_off_o     = d_pix[LR-1:0];
+    assign al_off_o     = d_off;
     assign al_mask_o    = step_fire ? trk_mask : {ROWS{1'b0}};
     assign amem_even_re_o    = step_fire && (swap ? hi_ok : lo_ok);
     assign amem_odd_re_o     = step_fire && (swap ? lo_ok : hi_ok);
@@ -452,6 +497,28 @@ module spw_sequencer #(
     assign hw_o            = hw_q;
     assign tiles_o         = tiles_q;
 
+    // prep-cycle values of the word in decode (see heavy above)
+    wire [19:0]        p_hw_d    = {10'd0, f_h} * {10'd0, f_w};
+    wire [21:0]        p_oprod_d = {16'd0, ncols_m1} * {6'd0, ostride_q};
+    wire signed [25:0] p_orem_d  = $signed({9'd0, ADEPTH_U[16:0]}) - $signed({10'd0, f_oaddr})
+                                   - $signed({2'd0, cur_chw});
+    wire [16:0]        g_wend    = {1'b0, f_wbase} + {1'b0, f_nsteps};
+    wire               p_wbad_d  = {15'd0, g_wend} > WDEPTH_U;
+    wire               p_nbad_d  = f_nsteps > ndense_q;
+
+    // dy*W + dx of tap k = (dy+1)*3 + (dx+1)
+    function signed [12:0] tap_pix;
+        input integer   k;
+        input [9:0]     w;
+        reg signed [12:0] row;
+        begin
+            row = (k < 3) ? -$signed({3'b000, w}) : (k > 5) ? $signed({3'b000, w}) : 13'sd0;
+            tap_pix = row + ((k % 3 == 0) ? -13'sd1 : (k % 3 == 2) ? 13'sd1 : 13'sd0);
+        end
+    endfunction
+
+    integer k;
+
     // ------------------------------------------------------------------
     // Next state.  The events below are independent in practice, but where
     // two could touch the same register the later one wins.
@@ -464,6 +531,7 @@ module spw_sequencer #(
         dv_d = dv_q;
         drange_d = drange_q;
         dpc_d = dpc_q;
+        prep_d = prep_q;
         done_d = 1'b0;
         err_code_d = err_code_q;
         err_pc_d = err_pc_q;
@@ -471,7 +539,6 @@ module spw_sequencer #(
         perf_mac_busy_d = perf_mac_busy_q;
         perf_skipped_d = perf_skipped_q;
         perf_stall_d = perf_stall_q;
-        w_d = w_q;
         ndense_d = ndense_q;
         hasbias_d = hasbias_q;
         ostride_d = ostride_q;
@@ -480,6 +547,8 @@ module spw_sequencer #(
         shift_d = shift_q;
         hw_d = hw_q;
         tiles_d = tiles_q;
+        climit_d = climit_q;
+        skip_d = skip_q;
         bank_d = bank_q;
         wbase_d = wbase_q;
         nsteps_d = nsteps_q;
@@ -487,6 +556,10 @@ module spw_sequencer #(
         step0_pc_d = step0_pc_q;
         t_d = t_q;
         bcnt_d = bcnt_q;
+        for (k = 0; k < 9; k = k + 1) begin
+            dpix_d[k] = dpix_q[k];
+            tw0_d[k] = tw0_q[k];
+        end
         grp_we = 1'b0;
         bias_we = 1'b0;
         s1_v_d = s1_v_q;
@@ -541,8 +614,11 @@ module spw_sequencer #(
             dv_d = 1'b1;
             drange_d = fetch_oob;
             dpc_d = fetch_pc;
+            prep_d = 1'b0;
         end else if (dec_fire) begin
             dv_d = 1'b0;
+        end else if (prep_go) begin
+            prep_d = 1'b1;
         end
 
         // finish only when nothing is in flight, so every AMem write of the
@@ -565,13 +641,15 @@ module spw_sequencer #(
                 halt_d = 1'b1;
             if (op_layer) begin
                 gs_d = GS_LAYER;
-                w_d = f_w;
                 ndense_d = f_ndense;
                 hasbias_d = f_hasbias;
                 ostride_d = f_ostride;
                 acc_mode_d = f_mode;
-                hw_d = new_hw;
+                hw_d = p_hw_q;
                 tiles_d = new_tiles;
+                climit_d = $signed({3'd0, ADEPTH_U[16:0]}) - $signed({2'd0, new_tiles});
+                for (k = 0; k < 9; k = k + 1)
+                    dpix_d[k] = tap_pix(k, f_w);
             end
             if (op_layerq) begin
                 gs_d = GS_LAYERQ;
@@ -585,8 +663,11 @@ module spw_sequencer #(
                 grp_we = 1'b1;
                 wbase_d = f_wbase;
                 nsteps_d = f_nsteps;
+                skip_d = ndense_q - f_nsteps;
                 s_d = 16'd0;
                 t_d = {TW{1'b0}};
+                for (k = 0; k < 9; k = k + 1)
+                    tw0_d[k] = $signed({{(TW-11+LR){dpix_q[k][12]}}, dpix_q[k][12:LR]});
                 bcnt_d = {LNB{1'b0}};
                 step0_pc_d = step0_pc[16:0];
                 if (hasbias_q)
@@ -607,15 +688,19 @@ module spw_sequencer #(
         if (issue) begin
             if (last_step) begin
                 // a null step stands for all NDENSE steps skipped
-                perf_skipped_d = perf_skipped_q + {16'd0, ndense_q - (null_fire ? 16'd0 : nsteps_q)};
+                perf_skipped_d = perf_skipped_q + {16'd0, null_fire ? ndense_q : skip_q};
                 s_d = 16'd0;
                 if (last_tile)
                     gs_d = GS_GDONE;
                 else
-                    t_d = t_q + 1'b1;
+                    t_d = t_inc[TW-1:0];
             end else begin
-                s_d = s_q + 16'd1;
+                s_d = s_inc[15:0];
             end
+        end
+        if (next_tile) begin
+            for (k = 0; k < 9; k = k + 1)
+                tw0_d[k] = tw0_q[k] + 1;
         end
 
         // the side band and the weight word hold during a stall, in step
@@ -659,6 +744,7 @@ module spw_sequencer #(
             dv_q <= 1'b0;
             drange_q <= 1'b0;
             dpc_q <= 17'd0;
+            prep_q <= 1'b0;
             done_q <= 1'b0;
             err_code_q <= 4'd0;
             err_pc_q <= 16'd0;
@@ -666,7 +752,6 @@ module spw_sequencer #(
             perf_mac_busy_q <= 32'd0;
             perf_skipped_q <= 32'd0;
             perf_stall_q <= 32'd0;
-            w_q <= 10'd0;
             ndense_q <= 16'd0;
             hasbias_q <= 1'b0;
             ostride_q <= 16'd0;
@@ -675,6 +760,17 @@ module spw_sequencer #(
             shift_q <= 5'd0;
             hw_q <= 20'd0;
             tiles_q <= {TW{1'b0}};
+            climit_q <= 20'sd0;
+            skip_q <= 16'd0;
+            for (i = 0; i < 9; i = i + 1) begin
+                dpix_q[i] <= 13'sd0;
+                tw0_q[i] <= {(TW+2){1'b0}};
+            end
+            p_hw_q <= 20'd0;
+            p_oprod_q <= 22'd0;
+            p_orem_q <= 26'sd0;
+            p_wbad_q <= 1'b0;
+            p_nbad_q <= 1'b0;
             bank_q <= 1'b0;
             wbase_q <= 16'd0;
             nsteps_q <= 16'd0;
@@ -716,6 +812,7 @@ module spw_sequencer #(
             dv_q <= dv_d;
             drange_q <= drange_d;
             dpc_q <= dpc_d;
+            prep_q <= prep_d;
             done_q <= done_d;
             err_code_q <= err_code_d;
             err_pc_q <= err_pc_d;
@@ -723,7 +820,6 @@ module spw_sequencer #(
             perf_mac_busy_q <= perf_mac_busy_d;
             perf_skipped_q <= perf_skipped_d;
             perf_stall_q <= perf_stall_d;
-            w_q <= w_d;
             ndense_q <= ndense_d;
             hasbias_q <= hasbias_d;
             ostride_q <= ostride_d;
@@ -732,6 +828,17 @@ module spw_sequencer #(
             shift_q <= shift_d;
             hw_q <= hw_d;
             tiles_q <= tiles_d;
+            climit_q <= climit_d;
+            skip_q <= skip_d;
+            for (i = 0; i < 9; i = i + 1) begin
+                dpix_q[i] <= dpix_d[i];
+                tw0_q[i] <= tw0_d[i];
+            end
+            p_hw_q <= p_hw_d;
+            p_oprod_q <= p_oprod_d;
+            p_orem_q <= p_orem_d;
+            p_wbad_q <= p_wbad_d;
+            p_nbad_q <= p_nbad_d;
             bank_q <= bank_d;
             wbase_q <= wbase_d;
             nsteps_q <= nsteps_d;

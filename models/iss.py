@@ -21,7 +21,7 @@ import numpy as np
 from . import isa
 from .memory import Memories, num_tiles, signed_nibbles
 from .reference import requantize
-from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, FETCH_LAT, FIELDS, ISSUE_TO_MAC, NUM_TAPS,
+from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, DECODE_PREP, FETCH_LAT, FIELDS, ISSUE_TO_MAC, NUM_TAPS,
                    OPCODE_BITS, OPCODE_LSB, REQ_LAT, Err, Op, reserved_mask, tap_offset)
 
 
@@ -166,7 +166,7 @@ class _Run:
     small network's run is mostly Python overhead, and attribute access is
     part of it.)"""
 
-    __slots__ = ("mem", "cfg", "amems", "tl", "traces", "pc", "lay")
+    __slots__ = ("mem", "cfg", "amems", "tl", "traces", "pc", "lay", "last_prep")
 
     def __init__(self, mem: Memories, amems: np.ndarray, start_pc: int):
         self.mem, self.cfg, self.amems = mem, mem.cfg, amems
@@ -174,6 +174,7 @@ class _Run:
         self.traces: list[LayerTrace] = []
         self.pc = start_pc
         self.lay: _Layer | None = None
+        self.last_prep = 0      # prep slots of the word fetch() decoded last
 
     def execute(self) -> RunResult:
         state = "start"
@@ -207,6 +208,10 @@ class _Run:
             raise _Halt(Err.IMEM_RANGE, pc)
         word = int(self.mem.imem[pc])
         code = isa.opcode(word)
+        # a LAYER or GROUP opcode takes its prep slots before any check, in
+        # whatever state; _steps_word_by_word needs to know how many it took
+        self.last_prep = DECODE_PREP if code in (Op.LAYER, Op.GROUP) else 0
+        self.tl.slots(self.last_prep)
         if not isa.is_legal_opcode(code):
             raise _Halt(Err.ILLEGAL_OPCODE, pc)
         if Op(code) not in _ALLOWED[expect]:
@@ -315,8 +320,13 @@ class _Run:
                 if fs["CADDR"] + self.lay.tiles > self.cfg.adepth:
                     raise _Halt(Err.AMEM_RANGE, self.pc)
             except _Halt:
-                self.tl.steps(s)       # the steps of tile 0 already issued still
-                self.tl.mac_busy += s  # flow through the MAC stage
+                # the steps of tile 0 already issued still flow through the
+                # MAC stage; they were issued before the faulting word's prep
+                prep = self.last_prep
+                self.tl.x -= prep
+                self.tl.steps(s)
+                self.tl.x += prep
+                self.tl.mac_busy += s
                 raise
             taps[s], caddrs[s] = fs["TAP"], fs["CADDR"]
             self.pc += 1

@@ -15,13 +15,14 @@ import numpy as np
 from . import iss
 from .compiler import CompileError, compile_layer, useful_macs
 from .memory import num_tiles
-from .spec import FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, W_MAX, W_MIN, Config, get_config
+from .spec import DECODE_PREP, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, W_MAX, W_MIN, Config, get_config
 
 
 def dense_pw_cycles(cfg: Config, cin: int, cout: int, h: int, w: int, bias: bool = False) -> int:
     """Busy cycles of one dense PW layer (act mode) followed by END.
 
-    Decode slots: LAYER, LAYERQ, then per group GROUP (+ cols/4 BIAS words) and
+    Decode slots: LAYER (+ DECODE_PREP), LAYERQ, then per group GROUP
+    (+ DECODE_PREP, + cols/4 BIAS words) and
     T tiles of Cin steps back to back.  The last step of the last tile is
     decoded in slot x_last, does its MAC in x_last + ISSUE_TO_MAC, and the
     drain of its ncols words ends with a write in that + ncols + REQ_LAT; the
@@ -33,8 +34,8 @@ def dense_pw_cycles(cfg: Config, cin: int, cout: int, h: int, w: int, bias: bool
     groups = -(-cout // cfg.cols)
     tiles = num_tiles(h, w, cfg.rows)
     ncols_last = cout - (groups - 1) * cfg.cols
-    header = 1 + (cfg.bias_words if bias else 0)
-    x_last = FETCH_LAT + 2 + groups * header + groups * tiles * cin - 1
+    header = 1 + DECODE_PREP + (cfg.bias_words if bias else 0)
+    x_last = FETCH_LAT + 2 + DECODE_PREP + groups * header + groups * tiles * cin - 1
     return x_last + ISSUE_TO_MAC + ncols_last + REQ_LAT + 2
 
 

@@ -254,6 +254,9 @@ class Err(IntEnum):
 # explains the pipeline they describe.
 # ---------------------------------------------------------------------------
 FETCH_LAT = 1      # busy cycle 0 reads IMem[START_PC]; its decode is in cycle 1
+DECODE_PREP = 1    # LAYER and GROUP words spend this many extra decode slots
+                   # first, registering their products and range sums (H*W,
+                   # (NCOLS-1)*OSTRIDE, ...), so no check sets the clock
 ISSUE_TO_MAC = 3   # a step decoded in cycle x does its MAC in cycle x + 3
                    # (x: addresses to AMem/WMem; x+1: funnel shift; x+2: mask; x+3: MAC)
 REQ_LAT = 2        # drain word k of a tile captured in cycle e is read from the

@@ -9,7 +9,7 @@ from models import case as casemod
 from models import iss, reference
 from models.compiler import compile_layer, compile_network
 from models.memory import Memories, load_acc, load_act, num_tiles, store_act
-from models.spec import CONFIGS, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
+from models.spec import CONFIGS, DECODE_PREP, FETCH_LAT, ISSUE_TO_MAC, REQ_LAT, Err
 
 from .util import (NONZERO_W, SPARSITY, Prog, make_operands, pick_scale_shift, random_bias,
                    random_network, run_layer, valid_step_counts)
@@ -213,13 +213,13 @@ def dense_pw_closed_form(cfg, cin, cout, h, w, bias=False):
     """Derived from iss._Timeline for LAYER, LAYERQ, G x (GROUP [+ cols/4 BIAS],
     T tiles of Cin steps), END:
       * the first word decodes in x = FETCH_LAT; LAYER's barrier waits for nothing;
-        LAYER and LAYERQ take one slot each -> x = FETCH_LAT + 2;
-      * each GROUP (and each BIAS word) takes one slot;
+        LAYER takes 1 + DECODE_PREP slots and LAYERQ one -> x = FETCH_LAT + 2 + P;
+      * each GROUP takes 1 + DECODE_PREP slots, each BIAS word one;
       * each tile takes Cin slots (steps(Cin-1) then the capturing slot).  The
         capture of tile t is at m_t = (its last slot) + ISSUE_TO_MAC, and m_{t+1}
         - m_t >= Cin >= ncols = the previous drain length, so drain_free never
         stalls (Cin >= cols >= ncols);
-      * after the last tile, x_end = FETCH_LAT + 2 + G*(1 [+cols/4]) + G*T*Cin, and
+      * after the last tile, x_end = FETCH_LAT + 2 + P + G*(1 + P [+cols/4]) + G*T*Cin, and
         the last capture was at m = x_end - 1 + ISSUE_TO_MAC;
       * its drain writes word ncols_last-1 in m + ncols_last + REQ_LAT = last_write;
       * END decodes at x_end < last_write; halt_cycles = max(x, last_mac,
@@ -233,8 +233,9 @@ def dense_pw_closed_form(cfg, cin, cout, h, w, bias=False):
     g = -(-cout // cfg.cols)
     t = num_tiles(h, w, cfg.rows)
     ncols_last = cout - (g - 1) * cfg.cols
-    header = 1 + (cfg.cols // 4 if bias else 0)
-    last_write = FETCH_LAT + 2 + g * header + g * t * cin - 1 + ISSUE_TO_MAC + ncols_last + REQ_LAT
+    header = 1 + DECODE_PREP + (cfg.cols // 4 if bias else 0)
+    last_write = (FETCH_LAT + 2 + DECODE_PREP + g * header + g * t * cin - 1 + ISSUE_TO_MAC
+                  + ncols_last + REQ_LAT)
     return last_write + 2
 
 
@@ -255,10 +256,12 @@ def test_dense_pw_cycles_closed_form(cfg, extra, cout, h, w, bias_on, seed):
     assert res.mac_busy == g * t * cin and res.skipped == 0
     ncols_last = cout - (g - 1) * cfg.cols
     # The drain end itself is the issue's closed form without its final "+ 1".
-    assert res.layers[-1].end == (FETCH_LAT + 2 + g * (1 + (cfg.cols // 4 if bias_on else 0))
+    assert res.layers[-1].end == (FETCH_LAT + 2 + DECODE_PREP
+                                  + g * (1 + DECODE_PREP + (cfg.cols // 4 if bias_on else 0))
                                   + g * t * cin - 1 + ISSUE_TO_MAC + ncols_last + REQ_LAT)
     if not bias_on:
-        assert res.cycles == g * t * cin + g + ncols_last + 9
+        # one prep slot per GROUP and one for the LAYER (DECODE_PREP = 1)
+        assert res.cycles == g * t * cin + 2 * g + ncols_last + 10
 
 
 @pytest.mark.parametrize("cfg", [SMALL, CHIP], ids=lambda c: c.name)
@@ -318,13 +321,16 @@ def test_layer_barrier_counts_as_stall():
     prog = compile_network(SMALL, 1, 8, {"x": 1}, [LayerDef("a", ["x"], w1), LayerDef("b", ["a"], w2)])
     res = iss.run(prog.memories({"x": x}))
     assert res.err == Err.NONE
-    # Layer a: LAYER@1 LAYERQ@2 GROUP@3 step@4 -> capture 7, writes 10..17.
-    # Layer b's LAYER waits until 18: stall 18 - 5 = 13, then LAYERQ 19, GROUP 20,
-    # 8 steps 21..28, capture 31, one drain word written 34; END at 29,
-    # idle from cycle 35 (nothing in flight), so cycles = 36.
-    assert res.layers[0].end == 17 and res.layers[1].start == 18
-    assert res.layers[1].end == 34
-    assert (res.stall, res.cycles) == (13, 36)
+    # (DECODE_PREP = 1: LAYER and GROUP each spend a prep cycle first.)
+    # Layer a: LAYER prep@1 fire@2, LAYERQ@3, GROUP prep@4 fire@5, step@6 ->
+    # capture 9, writes 12..19.  Layer b's LAYER: prep@7, then waits until 20:
+    # stall 20 - 8 = 12; LAYERQ 21, GROUP prep@22 fire@23, 8 steps 24..31,
+    # capture 34, one drain word written 37; END at 32, idle from cycle 38
+    # (nothing in flight), so cycles = 39.
+    assert DECODE_PREP == 1
+    assert res.layers[0].end == 19 and res.layers[1].start == 20
+    assert res.layers[1].end == 37
+    assert (res.stall, res.cycles) == (12, 39)
 
 
 @settings(max_examples=60)
