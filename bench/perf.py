@@ -30,7 +30,13 @@ import time
 from pathlib import Path
 from string import Template
 
-import numpy as np
+# The golden model's matrix products are small: one BLAS thread is as fast
+# on an idle machine, and on a busy one spinning BLAS threads made P5's
+# golden-model times about 10x slower.  Set before numpy loads OpenBLAS.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 from models import iss, reference, spec
 from models.stimulus import draw_weights

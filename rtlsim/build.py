@@ -52,6 +52,22 @@ TOP_VPI_PUBLIC = Path(__file__).resolve().parent / "spw_top_public.vlt"
 CODE_COVERAGE_ARGS = ("--coverage-line", "--coverage-toggle")
 # coverage counters slow a run; widen its wall-clock limit by this factor
 CODE_COVERAGE_SLOWDOWN = 3
+# Gate-level simulation (scripts/gls.sh, `make gls`, docs/gls.md).  With env
+# SPW_GLS=1, run_top builds spw_top from the yosys netlist of the run's
+# configuration (build/gls/<config>/netlist.v, from scripts/gls.sh) plus
+# yosys' gate models (simcells.v, copied next to it) and the SRAM models of
+# hdl/, in place of the RTL; build and run directories move from build/sim/
+# to build/gls/, so a netlist run never reuses an RTL build or run directory
+# (nor joins the functional-coverage merge of build/sim/runs/).  The netlist
+# keeps spw_top's name, ports, parameters and SRAM instance names, so the
+# benches, the VPI control file and the memory backdoor work unchanged.
+# Only spw_top has a netlist: any other top level fails under SPW_GLS=1.
+GLS_ROOT = REPO / "build" / "gls"
+GLS_SRAMS = ("spw_sram_1p", "spw_sram_1r1w")
+# Verilator: netlist and gate models carry no `timescale (the RTL's is
+# 1ns/1ps); -O0 compiles the ~20 MB of C++ several times faster than the
+# default -Os, and the benches' few thousand cycles do not miss the speed
+GLS_VERILATOR_ARGS = ("--timescale", "1ns/1ps", "-CFLAGS", "-O0")
 
 # The cocotb process inherits PYTHONPATH from our sys.path: make sure the repo
 # root is on it so ``verif.*`` and ``models.*`` import inside the simulator.
@@ -59,7 +75,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 __all__ = ["run_cocotb", "run_top", "REPO", "HDL_DIR", "BUILD_ROOT", "TOP_SOURCES", "hdl_sources", "run_dir",
-           "sim_name"]
+           "sim_name", "GLS_ROOT", "gls_requested", "gls_digest"]
 
 
 def hdl_sources(*modules: str) -> list[Path]:
@@ -72,14 +88,51 @@ def sim_name(sim: str | None = None) -> str:
     return (sim or os.environ.get("SIM") or "icarus").lower()
 
 
+def gls_requested() -> bool:
+    """SPW_GLS=1: spw_top runs as its gate-level netlist (see GLS_ROOT)."""
+    return os.environ.get("SPW_GLS", "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def gls_digest(params: dict) -> str:
+    """What a netlist is made from: hdl/*.v, hdl/*.vh, the yosys script,
+    its post-processing and the parameters (scripts/gls.sh records it in
+    gls.json)."""
+    import hashlib
+
+    h = hashlib.sha256(repr(sorted(params.items())).encode())
+    for f in sorted(HDL_DIR.glob("*.v*")) + [REPO / "scripts" / "gls.ys", REPO / "scripts" / "gls.py"]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _gls_sources(cfg) -> list[Path]:
+    """netlist + gate models + SRAM models of ``cfg``, refused if missing,
+    made for another configuration, or made from other sources than the
+    current ones (gls_digest)."""
+    import json
+
+    d = GLS_ROOT / cfg.name
+    try:
+        meta = json.loads((d / "gls.json").read_text())
+    except FileNotFoundError:
+        raise AssertionError(f"SPW_GLS=1: no netlist for config {cfg.name} in {d}: "
+                             f"run GLS_CONFIG={cfg.name} scripts/gls.sh --synth-only") from None
+    if meta["params"] != cfg.hdl_params() or meta["digest"] != gls_digest(cfg.hdl_params()):
+        raise AssertionError(f"SPW_GLS=1: {d / 'netlist.v'} is stale (hdl/, scripts/gls.ys, scripts/gls.py "
+                             f"or the config changed): run GLS_CONFIG={cfg.name} scripts/gls.sh --synth-only")
+    return [d / "netlist.v", d / "simcells.v"] + hdl_sources(*GLS_SRAMS)
+
+
 def run_dir(name: str | None = None, sim: str | None = None) -> Path:
-    """A per-test directory for ``test_dir``: build/sim/runs/<sim>/<name>,
-    ``name`` defaulting to the current pytest node id.  Emptied first so a
-    stale results file can never pass for a new run."""
+    """A per-test directory for ``test_dir``: build/sim/runs/<sim>/<name>
+    (build/gls/runs/... under SPW_GLS=1), ``name`` defaulting to the
+    current pytest node id.  Emptied first so a stale results file can
+    never pass for a new run."""
     sim = sim_name(sim)
     if name is None:
         name = os.environ.get("PYTEST_CURRENT_TEST", "test").rsplit(" ", 1)[0]
-    d = BUILD_ROOT / "runs" / sim / _slug(name.replace("::", "-").replace("/", "."))
+    root = GLS_ROOT if gls_requested() else BUILD_ROOT
+    d = root / "runs" / sim / _slug(name.replace("::", "-").replace("/", "."))
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -129,7 +182,7 @@ def _pick_seed(seed: int | None) -> int:
 
 def _replay_command(sim: str, seed: int) -> str:
     current = os.environ.get("PYTEST_CURRENT_TEST", "")
-    env = f"SEED={seed}" + (f" SIM={sim}" if sim != "icarus" else "")
+    env = f"SEED={seed}" + (f" SIM={sim}" if sim != "icarus" else "") + (" SPW_GLS=1" if gls_requested() else "")
     # pytest node ids are relative to the repo root
     cd = "" if Path.cwd().resolve() == REPO else f"cd {shlex.quote(str(REPO))} && "
     if current:
@@ -231,7 +284,8 @@ def _build_dir(sim: str, toplevel: str, parameters: dict, tag: str, waves: bool,
             import hashlib
 
             leaf += "-" + hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
-    return BUILD_ROOT / sim / top / leaf
+    root = GLS_ROOT / "sim" if gls_requested() else BUILD_ROOT
+    return root / sim / top / leaf
 
 
 def _wave_options(sim: str, waves: bool, toplevel: str, test_dir: Path) -> tuple[list[str], list[str]]:
@@ -372,6 +426,9 @@ def run_cocotb(
     """
     __tracebackhide__ = True
     sim = sim_name(sim)
+    if gls_requested() and not any(Path(s).name == "netlist.v" for s in sources):
+        raise AssertionError(f"SPW_GLS=1: {toplevel} has no gate-level netlist; only spw_top "
+                             f"(run_top, the system benches) runs as one")
     parameters = dict(parameters or {})
     waves = _waves_requested()
     seed = _pick_seed(seed)
@@ -420,6 +477,11 @@ def run_top(cfg, test_module: str, test_dir: Path, extra_env: dict | None = None
     """``run_cocotb`` on spw_top in configuration ``cfg`` (a models.spec.Config),
     with its source list, parameters and VPI control file."""
     env = {"SPW_CONFIG": cfg.name, **(extra_env or {})}
-    run_cocotb(toplevel="spw_top", sources=hdl_sources(*TOP_SOURCES), test_module=test_module,
+    sources = hdl_sources(*TOP_SOURCES)
+    if gls_requested():   # the netlist in place of the RTL (GLS_ROOT)
+        sources = _gls_sources(cfg)
+        if sim_name(kw.get("sim")) == "verilator":
+            kw["build_args"] = list(kw.get("build_args") or []) + list(GLS_VERILATOR_ARGS)
+    run_cocotb(toplevel="spw_top", sources=sources, test_module=test_module,
                test_dir=test_dir, parameters=cfg.hdl_params(), vpi_public=TOP_VPI_PUBLIC,
                extra_env=env, **kw)
