@@ -21,6 +21,7 @@ from models import stimulus as S
 from models.case import Case
 from models.compiler import compile_layer, compile_network
 from models.memory import ints_to_nibbles
+from models.spec import ACC_WORDS_PER_TILE
 from models.spec import Err, Op
 from rtlsim.driver import TopDriver
 from verif.common import bus_stress
@@ -157,6 +158,10 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
     one_step = isa.encode(Op.GROUP, **{**g, "NSTEPS": 1})
     lay = isa.decode(layer)[1]
     tiles = -(-lay["H"] * lay["W"] // cfg.rows)
+    # an acc-mode copy of the layer with the shortest legal OSTRIDE, and the
+    # OADDR at which a group's output ends exactly at the last AMem word
+    acc_layer = isa.encode(Op.LAYER, **{**lay, "MODE": 1, "OSTRIDE": ACC_WORDS_PER_TILE * tiles})
+    acc_end = cfg.adepth - g["NCOLS"] * ACC_WORDS_PER_TILE * tiles
     return [
         ("illegal opcode", [0], 0),
         ("empty program", [end], 0),
@@ -186,6 +191,10 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("amem range: step", [layer, layerq, one_step,
                               isa.encode(Op.STEP, TAP=4, CADDR=cfg.adepth - tiles + 1), end], 0),
         ("amem range: group output", [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - 1})], 0),
+        # acc mode writes 8 words per tile: a group that fits at 1 word per
+        # tile overruns AMem by one word (the range check must scale by 8)
+        ("amem range: acc-mode group output",
+         [acc_layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": acc_end + 1, "NSTEPS": 1}), step, end], 0),
         # a fault after a completed group: that group's output must be written
         ("fault after a good group", list(good[:-1]) + [0], 0),
         # a group whose weights end exactly at the last WMem word is legal
@@ -195,6 +204,8 @@ def _bad_programs(cfg: spec.Config, good: list[int]) -> list[tuple[str, list[int
         ("fault after a group ending at the last AMem word",
          [layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": cfg.adepth - (g["NCOLS"] - 1) * lay["OSTRIDE"] - tiles,
                                                  "NSTEPS": 1}), step, 0], 0),
+        ("fault after an acc-mode group ending at the last AMem word",
+         [acc_layer, layerq, isa.encode(Op.GROUP, **{**g, "OADDR": acc_end, "NSTEPS": 1}), step, 0], 0),
     ]
 
 
