@@ -75,9 +75,9 @@ module spw_lane_tracker #(
         integer c;
         begin
             dm_bits = {ROWS{1'b0}};
-            for (c = 1; c <= ROWS; c = c + 1)
-                if (c <= r)
-                    dm_bits[c-1] = (((quot != 0 ? r / c : r % c) / (2 ** b)) % 2) == 1;
+            // r <= ROWS, so c stays inside the result
+            for (c = 1; c <= r; c = c + 1)
+                dm_bits[c-1] = (((quot != 0 ? r / c : r % c) / (2 ** b)) % 2) == 1;
         end
     endfunction
 
