@@ -614,7 +614,7 @@ def render_section(table, summary, waivers, unc_lines, nfiles, no_run, low, note
     slow = f"{summary['slowdown']} times"
     s = f"""## Code coverage
 
-`make coverage-code` measures line, branch and toggle coverage of the RTL in `hdl/` on Verilator. It is not part of `make` or CI. It gates nothing by default; a gate is one argument away, for example `make coverage-code COVERAGE_ARGS="--min-line 100 --min-branch 100"`.
+`make coverage-code` measures line, branch and toggle coverage of the RTL in `hdl/` on Verilator. It is not part of `make`. It gates nothing by default; a gate is one argument away, for example `make coverage-code COVERAGE_ARGS="--min-line 100 --min-branch 100"`. CI runs exactly that at `SPW_EFFORT=quick` (every bench, fewer random cases).
 
 **Method.** The target runs the regression's RTL benches (`verif/blocks` and `verif/system`, `pytest -n 2`) with `SIM=verilator SPW_CODE_COVERAGE=1`. With that set, `rtlsim/build.py` does four things:
 - it builds every configuration with `{args}`, in its own build directory (suffix `-cov`);
@@ -648,9 +648,9 @@ Outputs in `build/coverage/code/`:
 
 `kinds` limits a waiver to some kinds of point (line, branch, toggle, expr); the default is line and branch. Only code that no legal stimulus can reach may be waived: simulation-only checks, constant functions that run only at elaboration, and defensive defaults that the design makes unreachable. Each waiver's reason must say why. The script fails if any waiver matches nothing, or if waivers remove more than 2 % of the line+branch points. It also fails if `hdl/` changed during the run. An uncovered point that a test could reach is never waived: it goes on the list below, and a test covers it.
 
-A run took 12 minutes on 2 shared cores with fresh builds, and 2 minutes once the `-cov` builds existed. The figures vary a little with the seeds.
+A default-effort run took 12 minutes on 2 shared cores with fresh builds, and 2 minutes once the `-cov` builds existed; a quick-effort run with fresh builds about 5 to 7 minutes. The figures vary a little with the seeds and the effort.
 
-**Result** ({nfiles} coverage files from one run): line {summary['line']} %, branch {summary['branch']} %, toggle {summary['toggle']} %. Waivers remove {100 * summary['waived_fraction']:.2f} % of the line+branch points.
+**Result** ({nfiles} coverage files from one run, `SPW_EFFORT={os.environ.get('SPW_EFFORT', 'default')}`): line {summary['line']} %, branch {summary['branch']} %, toggle {summary['toggle']} %. Waivers remove {100 * summary['waived_fraction']:.2f} % of the line+branch points.
 
 """ + "\n".join(table) + "\n"
     if w_lines:
