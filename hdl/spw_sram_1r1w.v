@@ -50,6 +50,49 @@ module spw_sram_1r1w #(
         end
     end
 
+`ifndef SYNTHESIS
+    // Simulation-only bulk backdoor (rtlsim/backdoor.py).  Moving a whole
+    // image one VPI access per word costs more than simulating a layer on
+    // large configurations, so the testbench names a hex file and a word
+    // range, then raises bd_load / bd_dump: one $readmemh / $writememh moves
+    // the range.  Edge-triggered, because a level-sensitive block would run
+    // at Verilator's time-0 settle with no file named.  Synthesis and formal
+    // (yosys defines SYNTHESIS) never see it; gate-level runs keep it, since
+    // the netlist instantiates these models.
+    localparam integer BD_PATH_CHARS = 256;
+    // driven by the testbench only, through VPI
+    /* verilator lint_off UNDRIVEN */
+    reg [8*BD_PATH_CHARS-1:0] bd_path;
+    reg [31:0] bd_first;
+    reg [31:0] bd_last;
+    reg bd_load;
+    reg bd_dump;
+    /* verilator lint_on UNDRIVEN */
+    always @(posedge bd_load) begin
+        $readmemh(bd_path, mem_q, bd_first, bd_last);
+    end
+    always @(posedge bd_dump) begin
+        $writememh(bd_path, mem_q, bd_first, bd_last);
+    end
+
+    // Lowest and highest address written through the write port since the
+    // testbench last set them to (all ones, 0): after a run it dumps only
+    // that span, the rest of the array being what it loaded.  Set through
+    // VPI, so not reset here.
+    reg [31:0] bd_wlo;
+    reg [31:0] bd_whi;
+    always @(posedge clk_i) begin
+        if (we_i) begin
+            if ({{(32 - $clog2(DEPTH)){1'b0}}, waddr_i} < bd_wlo) begin
+                bd_wlo <= {{(32 - $clog2(DEPTH)){1'b0}}, waddr_i};
+            end
+            if ({{(32 - $clog2(DEPTH)){1'b0}}, waddr_i} > bd_whi) begin
+                bd_whi <= {{(32 - $clog2(DEPTH)){1'b0}}, waddr_i};
+            end
+        end
+    end
+`endif
+
     // Both ports use non-blocking assignments in one block, so a same-cycle
     // same-address read samples the array before the write lands (old data).
     always @(posedge clk_i) begin

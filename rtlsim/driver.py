@@ -66,5 +66,5 @@ class TopDriver:
         assert await bus.write_reg("IRQ_STATUS", out["irq_status"]) == OKAY
         return RtlOutcome(**out)
 
-    def dump_amem(self):
-        return self.backdoor.dump_amem(self.cfg.adepth, self.cfg.rows)
+    async def dump_amem(self):
+        return await self.backdoor.dump_amem(self.cfg.adepth, self.cfg.rows)

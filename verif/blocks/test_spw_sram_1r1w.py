@@ -1,6 +1,7 @@
 """Bench for hdl/spw_sram_1r1w.v: independent read and masked-write ports
 against a list model; read data holds between reads; a same-cycle
-same-address read returns the OLD word; $readmemh init."""
+same-address read returns the OLD word; $readmemh init; the backdoor's
+write tracker."""
 from __future__ import annotations
 
 import pytest
@@ -69,6 +70,38 @@ async def test_random_two_port(dut):
         await FallingEdge(dut.clk_i)
     dut._log.info("%d same-address read/write collisions", collisions)
     assert collisions > 0
+
+
+@BENCH.test(cycles=lambda work, cfg: 4 * work["ops"])
+async def test_write_tracker(dut):
+    """The simulation-only write tracker (bd_wlo / bd_whi) the memory
+    backdoor relies on to read back only what a run wrote: after each
+    marking, it spans exactly the lowest to the highest address written,
+    masked writes included, reads and idle cycles ignored."""
+    rng = make_rng(dut, "write_tracker")
+    width, depth = dut_params(dut, "WIDTH", "DEPTH")
+    await bring_up(dut, reset=False, **IDLE)
+    for rnd in range(4):
+        dut.bd_wlo.value = 0xFFFF_FFFF
+        dut.bd_whi.value = 0
+        await FallingEdge(dut.clk_i)
+        written = []
+        for _ in range(BENCH.work["ops"] // 4):
+            we = rng.random() < 0.5
+            wa = int(rng.choice([0, depth - 1])) if rng.random() < 0.1 else int(rng.integers(0, depth))
+            dut.we_i.value = int(we)
+            dut.waddr_i.value = wa
+            dut.wdata_i.value = rand_word(rng, width)
+            dut.wmask_i.value = rand_word(rng, width)
+            dut.re_i.value = int(rng.random() < 0.5)
+            dut.raddr_i.value = int(rng.integers(0, depth))
+            written += [wa] if we else []
+            await FallingEdge(dut.clk_i)
+        dut.we_i.value = 0
+        await FallingEdge(dut.clk_i)
+        lo, hi = dut.bd_wlo.value.to_unsigned(), dut.bd_whi.value.to_unsigned()
+        want = (min(written), max(written)) if written else (0xFFFF_FFFF, 0)
+        assert (lo, hi) == want, f"round {rnd}: tracker ({lo}, {hi}) != writes {want}"
 
 
 # --------------------------------------------------------------------------- pytest

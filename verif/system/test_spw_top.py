@@ -84,7 +84,7 @@ async def outputs_defined(dut):
     prog = compile_layer(cfg, x.shape, wt, None, 40, 6)
     mem = prog.memories({"x": x})
     res = iss.run(mem.copy())
-    drv.backdoor.load(mem, len(prog.imem), len(prog.wmem))
+    await drv.backdoor.load(mem, len(prog.imem), len(prog.wmem))
     seen = []
 
     async def watch():
@@ -254,6 +254,58 @@ async def bus_loaded_program(dut):
     words = await drv.bus.read_mem_words("amem", y.base, y.channels * y.stride)
     exp_words = exp.amem[y.base: y.base + y.channels * y.stride]
     assert np.array_equal(ints_to_nibbles(words, cfg.rows), exp_words), "output read over the bus differs"
+
+
+@BENCH.test(cycles=2_000)
+async def backdoor_paths(dut):
+    """The memory backdoor (rtlsim/backdoor.py) the other tests rely on:
+    bulk ranges (odd starts and lengths, both AMem banks), the word path,
+    difference loads, and the AMem write tracker against host writes.
+    Each path is checked against another: bulk against single words, the
+    tracker against the addresses written."""
+    from rtlsim.backdoor import BULK_MIN_WORDS
+    cfg, rng, drv = await _start(dut, "backdoor_paths")
+    bd = drv.backdoor
+    image = rng.integers(0, 16, size=(cfg.adepth, cfg.rows), dtype=np.uint8)
+    await bd.load_amem(image)
+
+    def word_of(a: int) -> int:
+        return int(sum(int(v) << (4 * i) for i, v in enumerate(image[a])))
+
+    for a in [0, 1, cfg.adepth - 2, cfg.adepth - 1] + [int(v) for v in rng.integers(0, cfg.adepth, 40)]:
+        assert bd.read_word("amem", a) == word_of(a), f"AMem word {a}: bulk load != word read"
+    assert np.array_equal(await bd.dump_amem(cfg.adepth, cfg.rows), image), "full bulk dump != image"
+    # ranges on both paths; a difference load changes only what differs
+    for count in (BULK_MIN_WORDS - 1, BULK_MIN_WORDS, 3 * BULK_MIN_WORDS + 1):
+        start = int(rng.integers(0, cfg.adepth - count)) | 1
+        new = rng.integers(0, 16, size=(count, cfg.rows), dtype=np.uint8)
+        new[::3] = image[start: start + count][::3]
+        await bd.load_amem(new, start, current=image[start: start + count])
+        image[start: start + count] = new
+        lo = max(0, start - 2)
+        got = await bd.read_amem(lo, count + 4)
+        assert np.array_equal(got, image[lo: lo + count + 4]), f"range {start}+{count}: read back differs"
+    wm = rng.integers(0, 16, size=(BULK_MIN_WORDS + 5, cfg.cols), dtype=np.uint8)
+    await bd.load_wmem(wm, 3)
+    im = [int(v) for v in rng.integers(0, 1 << 62, BULK_MIN_WORDS + 5)]
+    await bd.load_imem(im, 7)
+    for i in (0, 1, len(im) - 1):
+        assert bd.read_word("imem", 7 + i) == im[i], f"IMem word {7 + i}"
+        want = int(sum(int(v) << (4 * j) for j, v in enumerate(wm[i])))
+        assert bd.read_word("wmem", 3 + i) == want, f"WMem word {3 + i}"
+    # the write tracker: host writes through the AMem window land in the span
+    bd.mark_amem_writes()
+    await RisingEdge(dut.clk_i)
+    assert bd.amem_written() is None, "tracker reports writes before any"
+    addrs = sorted(int(a) for a in rng.choice(cfg.adepth, 3, replace=False))
+    for a in addrs:
+        v = int.from_bytes(rng.bytes(cfg.rows // 2), "little")
+        await drv.bus.write_mem_words("amem", a, [v])
+        image[a] = ints_to_nibbles([v], cfg.rows)[0]
+    await RisingEdge(dut.clk_i)
+    assert bd.amem_written() == (addrs[0], addrs[-1]), f"tracker {bd.amem_written()} != writes {addrs}"
+    assert np.array_equal(await bd.refresh_amem(image), image), "refresh after host writes differs"
+    assert np.array_equal(await bd.dump_amem(cfg.adepth, cfg.rows), image), "full dump after host writes"
 
 
 # ---------------------------------------------------------------------------
