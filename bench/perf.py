@@ -14,6 +14,8 @@ P2  speed-up vs sparsity of an IB-SSL block (PW expand + pruned 3x3 DW merged
 P3  WMem footprint: stored words / dense words vs the valid-step fraction
 P4  simulator throughput (top level vs a bare array) and regression wall time
 P5  golden-model speed vs RTL simulation of the same program
+P6  soak time per layer, small vs chip, with the bulk memory backdoor and
+    with the word-by-word one it replaced
 
 The measurements form one dict (`measure`); `render_report` fills the
 template bench/performance.md.tmpl from it.
@@ -39,11 +41,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from models import iss, reference, spec
-from models.stimulus import draw_weights
+from models.stimulus import draw_weights, soak_case
 from models.compiler import LayerDef, compile_layer, compile_network, dense_macs, useful_macs
 from models.perf_model import dense_weights
 from rtlsim.job import full_image_run, image_runs, run_on_rtl
-from rtlsim.outcome import RtlRun, check_run
+from rtlsim.outcome import RtlRun, check_run, compare_run
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -398,8 +400,75 @@ def p5_table(rows: list[dict]) -> str:
 
 
 # ---------------------------------------------------------------------------
+# P6: soak time per layer, bulk vs word-by-word backdoor
+P6_LAYERS = 200      # soak cases per (config, backdoor) measurement
+P6_SEED = 6
+P6_REPS = 3          # measurements per (config, backdoor); the median is reported
+
+
+def _p6_once(cfg: spec.Config, backdoor: str, sim: str) -> dict:
+    """One soak chunk as verif/soak.py runs it (draw, golden model, one
+    simulation of all cases, comparison), timed as a whole and in parts."""
+    os.environ["SPW_BACKDOOR"] = backdoor
+    try:
+        t0 = time.perf_counter()
+        runs, exps = [], []
+        for i in range(P6_LAYERS):
+            case, prog = soak_case(cfg, P6_SEED, i)
+            mem = prog.memories({"x": case.x})
+            exp = mem.copy()
+            exps.append((prog, exp.amem, iss.run(exp, prog.start_pc)))
+            runs.append(full_image_run(mem, prog.start_pc, len(prog.imem), len(prog.wmem)))
+        t1 = time.perf_counter()
+        results, in_sim = run_on_rtl(cfg, runs, sim)
+        t2 = time.perf_counter()
+        for (prog, amem, res), r in zip(exps, results):
+            bad = compare_run(res, amem, r.outcome, r.dumps[0], prog)
+            assert not bad, f"P6 {cfg.name} {backdoor}: " + "; ".join(bad[:5])
+        t3 = time.perf_counter()
+    finally:
+        del os.environ["SPW_BACKDOOR"]
+    runs_s = sum(r.wall_s for r in results)
+    return {"total": t3 - t0, "model": (t1 - t0) + (t3 - t2), "launch": (t2 - t1) - in_sim,
+            "runs": runs_s, "in_sim_other": in_sim - runs_s}
+
+
+def p6(sim: str = "verilator") -> list[dict]:
+    """Per-layer soak times: for each repetition, all four (config,
+    backdoor) pairs back to back, so load drifts hit them alike."""
+    pairs = [(c, b) for b in ("word", "bulk") for c in ("small", "chip")]
+    for c in ("small", "chip"):      # builds and caches warm before timing
+        _p6_once(spec.get_config(c), "bulk", sim)
+    samples = {pb: [] for pb in pairs}
+    for _ in range(P6_REPS):
+        for c, b in pairs:
+            samples[(c, b)].append(_p6_once(spec.get_config(c), b, sim))
+    rows = []
+    for (c, b), ss in samples.items():
+        med = {k: statistics.median(s[k] for s in ss) / P6_LAYERS for k in ss[0]}
+        rows.append({"config": c, "backdoor": b, "sim": sim, **med})
+    for r in rows:
+        small = next(x for x in rows if x["config"] == "small" and x["backdoor"] == r["backdoor"])
+        r["ratio"] = r["total"] / small["total"]
+    return rows
+
+
+def p6_table(rows: list[dict]) -> str:
+    ms = lambda v: f"{v * 1e3:.1f}"   # noqa: E731
+    lines = [f"| {r['config']} | {r['backdoor']} | {ms(r['total'])} | {ms(r['model'])} | {ms(r['launch'])} | "
+             f"{ms(r['in_sim_other'])} | {ms(r['runs'])} | {r['ratio']:.2f}x |" for r in rows]
+    return _table("| config | backdoor | per layer (ms) | draw + golden + compare | simulator launch + job | "
+                  "backdoor + reset + identity | simulated runs | / small |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|", lines)
+
+
+def p6_ratio(rows: list[dict]) -> float:
+    return next(r["ratio"] for r in rows if r["config"] == "chip" and r["backdoor"] == "bulk")
+
+
+# ---------------------------------------------------------------------------
 # the report
-def summary_table(p1rows: list[dict], p2rows: list[dict], p5rows: list[dict]) -> str:
+def summary_table(p1rows: list[dict], p2rows: list[dict], p5rows: list[dict], p6rows: list[dict]) -> str:
     chip_pw = [r for r in p1rows if r["config"] == "chip" and r["k"] == 1 and r["cin"] >= 128]
     one = next(r for r in p2rows if r["config"] == "chip" and r["k"] == 1)
     three = next(r for r in p2rows if r["config"] == "chip" and r["k"] == 3)
@@ -412,6 +481,8 @@ def summary_table(p1rows: list[dict], p2rows: list[dict], p5rows: list[dict]) ->
              f"| P2: 3/9 speed-up >= 2.45x (ideal 2.5x) | {three['speedup']:.3f}x on chip | "
              f"{_met(three['speedup'] >= 2.45)} |",
              f"| P3: stored / dense WMem words = valid-step fraction, exactly | {p3} | |"]
+    lines.append(f"| P6: soak time per layer, chip <= 2x small | {p6_ratio(p6rows):.2f}x | "
+                 f"{_met(p6_ratio(p6rows) <= 2.0)} |")
     lines += [f"| P5: golden model >= 100x faster than {r['sim'].capitalize()}, {r['work']} | "
               f"{r['ratio']:.0f}x | {_met(r['ratio'] >= 100)} |" for r in p5rows]
     return _table("| target | measured | |", "|---|---|---|", lines)
@@ -423,7 +494,9 @@ def report_values(m: dict) -> dict[str, str]:
     small = spec.get_config("small")
     digits = m["p5_digits"]
     return {"cmd": CMD, "elapsed": f"{m['elapsed_s']:.0f}", "cores": str(m["cores"]), "sim": m["sim"],
-            "summary_table": summary_table(m["p1"], m["p2"], m["p5"]),
+            "summary_table": summary_table(m["p1"], m["p2"], m["p5"], m["p6"]),
+            "p6_table": p6_table(m["p6"]), "p6_layers": str(P6_LAYERS), "p6_reps": str(P6_REPS),
+            "p6_seed": str(P6_SEED),
             "p1_table": p1_table(m["p1"]),
             "freq_mhz": f"{FREQ_HZ / 1e6:.0f}", "p2_table": p2_table(m["p2"]), "p3_table": p3_table(m["p2"]),
             "bare_reps_icarus": str(BARE_REPS["icarus"]), "bare_reps_verilator": str(BARE_REPS["verilator"]),
@@ -496,6 +569,8 @@ def measure(sim: str, skip_regression: bool) -> dict:
     print(p4_table(m["p4"]), flush=True)
     m["p5"], m["p5_digits"] = p5()
     print(p5_table(m["p5"]), flush=True)
+    m["p6"] = p6()
+    print(p6_table(m["p6"]), flush=True)
     m["regression"] = ("not measured in this run (`--skip-regression`)." if skip_regression
                        else regression_time())
     return m

@@ -64,7 +64,7 @@ from .spec import (BIAS_MAX, BIAS_MIN, MEM_NAMES, SCALE_MAX, SHIFT_MAX, W_MAX, W
 
 __all__ = [
     "StimulusError", "LayerKnobs", "NetworkKnobs", "BusKnobs", "case_rng",
-    "draw_layer", "layer_cycles_bound", "draw_weights", "draw_requant", "draw_bias", "draw_network",
+    "draw_layer", "soak_case", "layer_cycles_bound", "draw_weights", "draw_requant", "draw_bias", "draw_network",
     "draw_delay", "draw_bus_addr", "draw_illegal", "ILLEGAL_KINDS",
     "LAYER_DEFAULT", "LAYER_SOAK", "LAYER_SYSTEM", "LAYER_SYSTEM_SLOW", "slow_sim", "system_layer",
     "bus_stress_layer", "NETWORK_DEFAULT", "network_block",
@@ -707,6 +707,15 @@ LAYER_SYSTEM = LayerKnobs(max_hw=11)
 """System bench random_layers (verif/system/test_spw_top.py)."""
 LAYER_SYSTEM_SLOW = LayerKnobs(max_hw=6, max_c=40)
 """The same on a slow simulation (chip configuration on Icarus)."""
+
+
+def soak_case(cfg: Config, seed: int, index: int):
+    """Case ``index`` of the soak with ``seed`` (verif/soak.py, the P6
+    benchmark) and its compiled program: independent of the other indices,
+    so any one replays alone."""
+    case = draw_layer(case_rng(seed, index), cfg, LAYER_SOAK)
+    prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+    return case, prog
 
 
 def slow_sim(cfg: Config, sim: str) -> bool:

@@ -14,7 +14,10 @@ Two paths:
   for single pokes.
 
 Ranges shorter than ``BULK_MIN_WORDS`` take the word path, where a file
-round trip would cost more than the accesses.  Word layout is
+round trip would cost more than the accesses.  ``SPW_BACKDOOR=word`` in the
+environment sends everything the word path and reads all of AMem back
+after a run, as the backdoor did before the bulk requests existed: the
+benchmark's baseline, and a fallback should a simulator mishandle them.  Word layout is
 models/memory.py's (lane i in bits [4i+3:4i]); AMem word a lives in bank
 a & 1 (u_amem_even / u_amem_odd), row a >> 1.  Memories must be idle while
 the backdoor is used.
@@ -33,9 +36,17 @@ from models.memory import Memories, ints_to_nibbles, nibbles_to_ints
 
 __all__ = ["Backdoor", "BulkPort", "BULK_MIN_WORDS", "nibbles_to_hex", "hex_to_nibbles"]
 
-# below this many words a range goes word by word (measured break-even on
-# `small`: one bulk request is a file write, a file read and a simulator step)
+# below this many words a range goes word by word (one bulk request is a
+# file write, a file read and two simulator steps)
 BULK_MIN_WORDS = 64
+
+
+def bulk_enabled() -> bool:
+    """False under SPW_BACKDOOR=word (see the module docstring)."""
+    mode = os.environ.get("SPW_BACKDOOR", "bulk").strip().lower()
+    if mode not in ("bulk", "word"):
+        raise ValueError(f"SPW_BACKDOOR must be 'bulk' or 'word', not {mode!r}")
+    return mode == "bulk"
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # ASCII -> nibble value; 255 marks a character that is not a hex digit (x, z)
@@ -132,6 +143,8 @@ class Backdoor:
         self.rows = len(self.banks[0][0]) // 4
         self.wlanes = len(self.wmem[0]) // 4
         self.ibits = len(self.imem[0])
+        self.bulk = bulk_enabled()
+        self.min_bulk = BULK_MIN_WORDS if self.bulk else float("inf")
         # in the simulator's working directory (the test directory), one file
         # per memory and process, overwritten by each request
         self.dir = Path("backdoor" if directory is None else directory)
@@ -167,7 +180,7 @@ class Backdoor:
     async def load_imem(self, words, start: int = 0) -> None:
         """Write IMem words start .. start+len-1 (64-bit integers)."""
         words = [int(w) for w in words]
-        if len(words) < BULK_MIN_WORDS:
+        if len(words) < self.min_bulk:
             for i, w in enumerate(words):
                 self.write_word("imem", start + i, w)
             return
@@ -177,7 +190,7 @@ class Backdoor:
 
     async def load_wmem(self, nibbles: np.ndarray, start: int = 0) -> None:
         """Write WMem words start .. start+len-1 (nibbles: (n, cols))."""
-        if len(nibbles) < BULK_MIN_WORDS:
+        if len(nibbles) < self.min_bulk:
             for i, w in enumerate(nibbles_to_ints(nibbles)):
                 self.write_word("wmem", start + i, w)
             return
@@ -199,13 +212,13 @@ class Backdoor:
         of a mostly-zero image, and reading a file is the cost on a large
         AMem.  Wrong knowledge cannot hide a bug: a stale word shows in the
         next comparison of AMem with the golden model."""
-        if current is not None:
+        if current is not None and self.bulk:
             if current.shape != nibbles.shape:
                 raise ValueError(f"current has shape {current.shape}, the words to load {nibbles.shape}")
             for lo, hi in _changed_spans((nibbles != current).any(axis=1)):
                 await self.load_amem(nibbles[lo:hi], start + lo)
             return
-        if len(nibbles) < BULK_MIN_WORDS:
+        if len(nibbles) < self.min_bulk:
             for i, w in enumerate(nibbles_to_ints(nibbles)):
                 self.write_word("amem", start + i, w)
             return
@@ -216,7 +229,7 @@ class Backdoor:
 
     async def read_amem(self, start: int, count: int) -> np.ndarray:
         """AMem words start .. start+count-1 as (count, rows) nibbles."""
-        if count < BULK_MIN_WORDS:
+        if count < self.min_bulk:
             return ints_to_nibbles([self.read_word("amem", a) for a in range(start, start + count)],
                                    self.rows)
         out = np.empty((count, self.rows), dtype=np.uint8)
@@ -253,6 +266,8 @@ class Backdoor:
         """All of AMem now, given all of it as it was at mark_amem_writes():
         only the written span is read back, since nothing else can have
         changed (backdoor writes aside, which the caller made itself)."""
+        if not self.bulk:
+            return await self.read_amem(0, len(before))
         now = before.copy()
         span = self.amem_written()
         if span is not None:
