@@ -196,6 +196,20 @@ class Backdoor:
             return
         await self._wmem.load(nibbles_to_hex(nibbles), start, len(nibbles))
 
+    async def read_wmem(self, start: int, count: int) -> np.ndarray:
+        """WMem words start .. start+count-1 as (count, cols) nibbles."""
+        if count < self.min_bulk:
+            return ints_to_nibbles([self.read_word("wmem", a) for a in range(start, start + count)],
+                                   self.wlanes)
+        return await self._wmem.dump(start, count, self.wlanes)
+
+    async def read_imem(self, start: int, count: int) -> list[int]:
+        """IMem words start .. start+count-1 as integers."""
+        if count < self.min_bulk:
+            return [self.read_word("imem", a) for a in range(start, start + count)]
+        digits = await self._imem.dump(start, count, self.ibits // 4)
+        return nibbles_to_ints(digits)
+
     @staticmethod
     def _bank_rows(start: int, count: int, bank: int) -> tuple[int, int, int]:
         """(offset of the bank's first word in the range, its first row, rows)

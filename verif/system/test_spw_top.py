@@ -293,6 +293,9 @@ async def backdoor_paths(dut):
         assert bd.read_word("imem", 7 + i) == im[i], f"IMem word {7 + i}"
         want = int(sum(int(v) << (4 * j) for j, v in enumerate(wm[i])))
         assert bd.read_word("wmem", 3 + i) == want, f"WMem word {3 + i}"
+    assert await bd.read_imem(7, len(im)) == im, "IMem bulk dump != load"
+    assert np.array_equal(await bd.read_wmem(3, len(wm)), wm), "WMem bulk dump != load"
+    assert await bd.read_imem(7, 3) == im[:3], "IMem word-path range"
     # the write tracker: host writes through the AMem window land in the span
     bd.mark_amem_writes()
     await RisingEdge(dut.clk_i)
