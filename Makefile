@@ -21,6 +21,7 @@ export SIM
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 	@echo "  variables: SIM=icarus|verilator  JOBS=$(JOBS)  N=$(N) SEED=$(SEED) CONFIG=$(CONFIG)  WAVES=1  PYTEST_ARGS=..."
+	@echo "  shards:    SHARDS=K SHARD=i  DURATIONS=$(DURATIONS)  SHARD_FROM=$(SHARD_FROM)"
 
 setup: $(STAMP) iverilog ## create .venv with pinned requirements; install Icarus if missing
 
@@ -46,10 +47,46 @@ setup: lz4
 lz4:
 	@test -f /usr/include/lz4.h || scripts/apt-install.sh liblz4-dev
 
-test: setup ## default regression on $(SIM): models, block benches, system benches (small + chip), coverage
+# Regression shards (docs/verification.md, "Regression shards"): `make test
+# SHARDS=K SHARD=i` runs part i of K, chosen by pytest-split from the test
+# durations in DURATIONS, one file per simulator because Verilator's builds
+# and simulation speed weigh the tests differently.  A shard writes
+# build/junit-$(SIM)-shard<i>of<K>.xml and build/coverage/shard<i>of<K>.{yml,json}
+# and is not gated: no part covers every bin.  `make shard-merge` merges the
+# parts copied into SHARD_FROM and applies the 100 % gate.  least_duration
+# deals tests out longest first, so the two longest (the demo network and
+# spw_top on chip, both at the end of the collection in verif/system) land in
+# different parts; pytest-split's default contiguous chunks put both in the last.
+SHARDS     ?=
+SHARD      ?=
+DURATIONS  ?= verif/durations/$(SIM).json
+SHARD_FROM ?= $(BUILD)
+SHARD_OUT  := $(BUILD)/shards
+SPLIT_OPTS  = --splits $(SHARDS) --group $(SHARD) --splitting-algorithm least_duration --durations-path $(DURATIONS)
+.PHONY: test-durations shard-merge shard-check
+
+test: setup ## default regression on $(SIM): models, block benches, system benches (small + chip), coverage; SHARDS=K SHARD=i: part i of K, no gate
 	@mkdir -p $(BUILD)
+ifeq ($(SHARDS),)
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-$(SIM).xml
 	$(PY) scripts/coverage_check.py
+else
+	@test -n "$(SHARD)" || { echo "make test SHARDS=$(SHARDS) needs SHARD=1..$(SHARDS)" >&2; exit 2; }
+	$(PY) -m pytest -n $(JOBS) $(SPLIT_OPTS) $(PYTEST_ARGS) --junitxml=$(BUILD)/junit-$(SIM)-shard$(SHARD)of$(SHARDS).xml
+endif
+
+# Recorded under build/ and copied only once the whole regression and its
+# coverage gate passed, so a failing or interrupted run never skews the split.
+test-durations: setup ## re-record DURATIONS (per-test times for the shards) from a full `make test` on $(SIM)
+	@mkdir -p $(BUILD) $(dir $(DURATIONS))
+	$(MAKE) test SHARDS= SHARD= PYTEST_ARGS="$(PYTEST_ARGS) --store-durations --clean-durations --durations-path $(BUILD)/durations-$(SIM).json"
+	cp $(BUILD)/durations-$(SIM).json $(DURATIONS)
+
+shard-merge: setup ## merge the shards' junit + coverage files found in SHARD_FROM, gate at 100 % of bins -> build/shards/
+	$(PY) scripts/shards.py merge $(SHARD_FROM) --sim $(SIM) --out $(SHARD_OUT)
+
+shard-check: setup ## compare build/shards/ (shard-merge) with the full run's build/junit-$(SIM).xml and build/coverage/merged.yml
+	$(PY) scripts/shards.py check --shards $(SHARD_OUT) --junit $(BUILD)/junit-$(SIM).xml --coverage $(BUILD)/coverage/merged.yml
 
 test-models: setup ## golden-model, compiler and ISS tests only
 	$(PY) -m pytest models/tests $(PYTEST_ARGS)
@@ -84,8 +121,18 @@ TIMING_ARGS ?=
 timing: setup ## logic depth: longest flop-to-flop path of every module and the flat top, both configs (goal <= 40 gate levels) -> docs/timing.md
 	$(PY) scripts/timing.py --jobs $(JOBS) $(TIMING_ARGS)
 
-soak: setup ## N random layers through the RTL vs the golden model (CONFIG, SEED; not in CI)
-	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM)
+# Soak on Dask (verif/soak.py, docs/farm.md): WORKERS local worker processes,
+# or the workers of an existing cluster with SCHEDULER=tcp://host:8786.
+# Results in OUT (results.jsonl, coverage.yml); the same command again
+# resumes, skipping the cases already in OUT.  SOAK_ARGS: more verif/soak.py
+# arguments, e.g. --chunk 20, --first 1234.
+WORKERS   ?= $(JOBS)
+OUT       ?= $(BUILD)/soak/$(CONFIG)-$(SIM)-seed$(SEED)
+SCHEDULER ?=
+SOAK_ARGS ?=
+soak: setup ## N random layers through the RTL vs the golden model on Dask (CONFIG SIM SEED WORKERS OUT [SCHEDULER]; not in CI)
+	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM) --workers $(WORKERS) \
+		--out $(OUT) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(SOAK_ARGS)
 
 # Mutation testing (scripts/mutate.py).  N defaults to 200 here, not the
 # soak's 1000, unless N is given on the command line or in the environment.
