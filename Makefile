@@ -97,7 +97,7 @@ test-verilator-subset: setup ## the Verilator part of CI: system benches, both c
 
 # extra scripts/code_coverage.py arguments, e.g. COVERAGE_ARGS="--min-line 95 --min-branch 90"
 COVERAGE_ARGS ?=
-coverage-code: setup ## Verilator line/branch/toggle coverage of hdl/ over the block+system benches (slow, not in CI) -> build/coverage/code/
+coverage-code: setup ## Verilator line/branch/toggle coverage of hdl/ over the block+system benches (slow; CI runs it at SPW_EFFORT=quick) -> build/coverage/code/
 	$(PY) scripts/code_coverage.py --jobs $(JOBS) $(COVERAGE_ARGS)
 
 ci: test test-verilator-subset lint ## what .ci/run runs
@@ -130,7 +130,7 @@ WORKERS   ?= $(JOBS)
 OUT       ?= $(BUILD)/soak/$(CONFIG)-$(SIM)-seed$(SEED)
 SCHEDULER ?=
 SOAK_ARGS ?=
-soak: setup ## N random layers through the RTL vs the golden model on Dask (CONFIG SIM SEED WORKERS OUT [SCHEDULER]; not in CI)
+soak: setup ## N random layers through the RTL vs the golden model on Dask (CONFIG SIM SEED WORKERS OUT [SCHEDULER]; CI runs 200 chip layers)
 	$(PY) -m verif.soak --n $(N) --seed $(SEED) --config $(CONFIG) --sim $(SIM) --workers $(WORKERS) \
 		--out $(OUT) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(SOAK_ARGS)
 

@@ -52,6 +52,7 @@ DOCS = REPO / "docs"
 TEMPLATE = Path(__file__).resolve().parent / "performance.md.tmpl"
 FREQ_HZ = 534e6        # the seed chip at 1.1 V
 CMD = ".venv/bin/python -m bench.perf"
+SAVED = REPO / "build" / "bench" / "measurements.json"
 # the default regression, spelled out so that the environment cannot change it
 REGRESSION_CMD = ("make", "test", "SIM=icarus", "JOBS=2", "PYTEST_ARGS=")
 
@@ -580,11 +581,19 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sim", default="verilator", help="simulator for P1-P3 (cycle counts do not depend on it)")
     p.add_argument("--skip-regression", action="store_true", help="do not time `make test`")
+    p.add_argument("--render-only", action="store_true",
+                   help=f"rewrite the report from the last run's measurements ({SAVED.relative_to(REPO)})")
     a = p.parse_args(argv)
-    t0 = time.time()
-    m = measure(a.sim, a.skip_regression)
+    if a.render_only:
+        m = json.loads(SAVED.read_text(encoding="utf-8"))
+    else:
+        t0 = time.time()
+        m = measure(a.sim, a.skip_regression)
+        m["elapsed_s"] = time.time() - t0
+        # kept, so a template edit does not cost another run of every measurement
+        SAVED.parent.mkdir(parents=True, exist_ok=True)
+        SAVED.write_text(json.dumps(m, default=lambda v: v.item()), encoding="utf-8")
     pngs = plots(m["p1"], m["p2"])
-    m["elapsed_s"] = time.time() - t0
     (DOCS / "performance.md").write_text(render_report(m), encoding="utf-8")
     print(f"wrote docs/performance.md and {', '.join('docs/' + n for n in pngs)}")
     return 0
