@@ -146,18 +146,23 @@ def pytest_sessionfinish(session, exitstatus):
         # a stale file of an earlier run with the same name must not be merged as this shard's
         (_COV_OUT / f"{stem}.yml").unlink(missing_ok=True)
     meta = _COV_OUT / f"{stem}.json"
+    # Sessions running side by side in one checkout (mutate's sanity runs,
+    # a shard beside a block bench) write these same files: every write is
+    # a rename of a complete file, so a reader never sees half of one.
+    from verif.common import coverage as cov
+
     if not files:
         if shard:   # a shard without a simulation is still a shard the merge must see
-            meta.write_text(_json.dumps(_session_meta(session, exitstatus, shard, files, foreign), indent=1) + "\n")
+            cov.write_text_atomic(meta, _json.dumps(_session_meta(session, exitstatus, shard, files, foreign),
+                                                    indent=1) + "\n")
         return
-    from verif.common import coverage as cov
 
     merged = cov.merge_files(files, _COV_OUT / f"{stem}.yml")
     lines, hit, total, _ = cov.report(cov.load(merged), [str(f.relative_to(_REPO)) for f in files])
     lines += ["", "files:"] + [f"  {f.relative_to(_REPO)}" for f in files]
     report = _COV_OUT / ("report.txt" if not shard else f"{stem}.txt")
-    report.write_text("\n".join(lines) + "\n")
-    meta.write_text(_json.dumps(_session_meta(session, exitstatus, shard, files, foreign), indent=1) + "\n")
+    cov.write_text_atomic(report, "\n".join(lines) + "\n")
+    cov.write_text_atomic(meta, _json.dumps(_session_meta(session, exitstatus, shard, files, foreign), indent=1) + "\n")
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     if tr is not None:
         what = f" (shard {shard[0]}/{shard[1]}, not gated alone)" if shard else ""

@@ -34,6 +34,7 @@ scripts/coverage_check.py; they need no simulator.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -398,8 +399,31 @@ def export(path: str | os.PathLike | None = None) -> Path:
     if not _CPS:
         _define()
     p = Path(path or os.environ.get("SPW_COVERAGE_FILE") or Path.cwd() / "coverage.yml")
-    coverage_db.export_to_yaml(str(p))
+    # Another pytest session in the same checkout may merge this file while
+    # it is being written (the session-end merge takes every coverage.yml
+    # newer than its start): it must only ever see a whole file.
+    with _replaced(p) as tmp:
+        coverage_db.export_to_yaml(str(tmp))
     return p
+
+
+@contextlib.contextmanager
+def _replaced(path: Path):
+    """A temporary name beside ``path`` to write to; renamed over ``path``
+    (atomic on POSIX) only when the write completed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    path = Path(path)
+    with _replaced(path) as tmp:
+        tmp.write_text(text)
+    return path
 
 
 def exported(test):
@@ -428,7 +452,8 @@ def merge_files(files, out, log=lambda *_: None) -> Path:
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    merge_coverage(log, str(out), *[str(f) for f in files])
+    with _replaced(out) as tmp:
+        merge_coverage(log, str(tmp), *[str(f) for f in files])
     return out
 
 
