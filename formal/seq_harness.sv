@@ -76,7 +76,9 @@ module seq_harness #(
     wire [6:0]        cap_ncols;
     wire [COLS*15-1:0] cap_bias;
     wire [4:0]        shift;
-    wire [19:0]       hw;
+    wire [19:0]       hw, howo;
+    wire [ROWS-1:0]   cap_keep;
+    wire              stride2;
 
     spw_sequencer #(
         .ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH), .WDEPTH(WDEPTH), .IDEPTH(IDEPTH)
@@ -96,6 +98,7 @@ module seq_harness #(
         .cap_o(cap), .cap_tile_o(cap_tile), .cap_oaddr_o(cap_oaddr), .cap_ncols_o(cap_ncols),
         .cap_bias_o(cap_bias), .ostride_o(ostride), .acc_mode_o(acc_mode), .scale_o(scale),
         .shift_o(shift), .hw_o(hw), .tiles_o(tiles),
+        .cap_keep_o(cap_keep), .stride2_o(stride2), .howo_o(howo),
         .cap_ok_i(cap_ok_i), .drain_quiet_i(drain_quiet_i)
     );
 
@@ -103,7 +106,7 @@ module seq_harness #(
     wire unused = ^{err_pc, perf_cycles, perf_mac_busy, perf_skipped, perf_stall, mac_w,
                     al_en, al_swap, al_lo_ok, al_hi_ok, al_off, al_mask, mac_first, mac_last,
                     scale, shift, done, busy, err_code, cap, cap_tile, cap_oaddr, cap_ncols, cap_bias,
-                    ostride, acc_mode, hw, tiles,
+                    ostride, acc_mode, hw, tiles, cap_keep, stride2, howo,
                     wmem_addr, even_raddr, odd_raddr, even_re, odd_re, wmem_req};
 endmodule
 

@@ -28,9 +28,10 @@
 //       port's row address = word / 2.  Compared at full width, before the
 //       truncation to the port width, so a wrapped address cannot hide.
 //   A2  a GROUP that is accepted writes inside AMem: OADDR + (NCOLS-1) *
-//       OSTRIDE + tiles * words-per-tile <= ADEPTH, and a channel's output
-//       fits its stride (tiles * words-per-tile <= OSTRIDE).  That the drain
-//       then turns this into write addresses < ADEPTH is not proven here.
+//       OSTRIDE + words-per-channel <= ADEPTH, and a channel's output fits
+//       its stride (words-per-channel <= OSTRIDE); words-per-channel is
+//       tiles * words-per-tile, or To with stride 2.  That the drain then
+//       turns this into write addresses < ADEPTH is not proven here.
 //   G   the guarantees the drain proof assumes: a capture only while
 //       cap_ok is high, and 1 <= NCOLS <= COLS in every capture.
 //   L1  (bounded liveness) every run ends within F_BOUND busy cycles: see
@@ -150,11 +151,22 @@ end
 // A2: an accepted GROUP's outputs fit AMem
 // ----------------------------------------------------------------------
 wire [31:0] fv_wpt = acc_mode_q ? 32'd8 : 32'd1;
-wire [31:0] fv_group_end = {16'd0, f_oaddr} + {26'd0, ncols_m1} * {16'd0, ostride_q} +
-                          {{(32-TW){1'b0}}, tiles_q} * fv_wpt;
+// AMem words per output channel: To with stride 2 (act mode only)
+wire [31:0] fv_chw = stride2_q ? {{(32-TW){1'b0}}, otiles_q} : {{(32-TW){1'b0}}, tiles_q} * fv_wpt;
+wire [31:0] fv_group_end = {16'd0, f_oaddr} + {26'd0, ncols_m1} * {16'd0, ostride_q} + fv_chw;
 always @* begin
     if (rst_ni && ok_fire && op_group)
-        a2_group_fits: assert (fv_group_end <= ADEPTH_U && {{(32-TW){1'b0}}, tiles_q} * fv_wpt <= {16'd0, ostride_q});
+        a2_group_fits: assert (fv_group_end <= ADEPTH_U && fv_chw <= {16'd0, ostride_q});
+end
+
+// Stride 2: a group's output is checked with To, and its tiles T can be up
+// to 4 * To; a group with a STEP has T <= ADEPTH (the channel check), so
+// only an empty one runs more.  L1's potential pays a group at most ADEPTH
+// tiles (F_K), so these runs are assumed away: every proof here covers only
+// stride-2 layers with T <= ADEPTH (docs/formal.md).
+always @* begin
+    if (rst_ni && ok_fire && op_layer && f_stride2)
+        assume ({{(32-TW){1'b0}}, new_tiles} <= ADEPTH_U);
 end
 
 // ----------------------------------------------------------------------
@@ -176,9 +188,12 @@ always @* begin
         h_steps: assert (gs_q != GS_STEPS || (s_q < nsteps_q && t_q < tiles_q));
         h_nulls: assert (gs_q != GS_NULLS || (nsteps_q == 16'd0 && s_q == 16'd0 && t_q < tiles_q));
         h_gs: assert (gs_q <= GS_GDONE);
-        // the LAYER check: tiles >= 1 and a channel's output fits OSTRIDE
+        // the LAYER check: tiles >= 1 and a channel's output fits OSTRIDE;
+        // stride 2 only in act mode, with To >= 1 (and T <= ADEPTH, assumed)
         h_layer: assert (gs_q == GS_START ||
-                         (tiles_q != 0 && {{(32-TW){1'b0}}, tiles_q} * fv_wpt <= {16'd0, ostride_q}));
+                         (tiles_q != 0 && fv_chw <= {16'd0, ostride_q}));
+        h_stride2: assert (gs_q == GS_START || !stride2_q ||
+                           (!acc_mode_q && otiles_q != 0 && {{(32-TW){1'b0}}, tiles_q} <= ADEPTH_U));
         // a group's bank, and the bank of every step in flight, holds an
         // accepted NCOLS
         if (gs_q == GS_BIAS || gs_q == GS_STEPS || gs_q == GS_NULLS)

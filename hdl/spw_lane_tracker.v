@@ -24,6 +24,7 @@
 // combinational from the current coordinates and tap_i.
 // Priority: init_i > restart_i > advance_i.  init_i also selects tile 0.
 // tap_i = (dy+1)*3 + (dx+1), 0..8; tap_i > 8 gives an all-zero mask.
+// keep_o, like inimg_o, does not depend on tap_i.
 // Assumptions: 1 <= W, H <= 2^DIM_W - 1 (the decoder rejects 0) and
 // ROWS <= 2^DIM_W - 1; advance_i is not used beyond the layer's last tile
 // plus one (y has ROWS+1 of headroom above H, enough for every lane of every
@@ -51,7 +52,10 @@ module spw_lane_tracker #(
     // lane's source pixel for tap_i is inside the image (lane_mask)
     output reg  [ROWS-1:0]   mask_o,
     // lane holds a real pixel (y < H), not padding of the last tile
-    output reg  [ROWS-1:0]   inimg_o
+    output reg  [ROWS-1:0]   inimg_o,
+    // lane holds a real pixel at even y and even x: an output pixel of a
+    // stride-2 layer (the keep-even drain, docs/architecture.md 6.3)
+    output reg  [ROWS-1:0]   keep_o
 );
 
     // q = ROWS div W <= ROWS
@@ -223,6 +227,7 @@ module spw_lane_tracker #(
             f_left     = cx[n] != {DIM_W{1'b0}};
             f_right    = cx[n] < wm1_q;
             inimg_o[n] = f_in;
+            keep_o[n]  = f_in & ~cy[n][0] & ~cx[n][0];
             mask_o[n]  = tap_ok & f_in & (f_top | ~use_top) & (f_bot | ~use_bot)
                          & (f_left | ~use_left) & (f_right | ~use_right);
         end

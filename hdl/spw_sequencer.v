@@ -10,7 +10,7 @@
 // Pipeline, relative to the cycle x in which an instruction word is decoded:
 //   x-1  IMem read (fetch)            x    decode + checks; a STEP presents the
 //   AMem even/odd and WMem read addresses and the aligner controls; its side
-//   band (first/last/null/bank/tile) then moves through three registers so it
+//   band (first/last/null/bank/tile/keep) then moves through three registers so it
 //   reaches the MAC stage in x+3 together with the aligned activations and the
 //   delayed weight word (ISSUE_TO_MAC = 3).
 // Every decoded word takes one cycle; a group's STEP words are re-fetched for
@@ -104,6 +104,12 @@ module spw_sequencer #(
     output wire [4:0]              shift_o,
     output wire [19:0]             hw_o,
     output wire [`SPW_TILE_W-1:0]  tiles_o,
+    // stride 2 (docs/architecture.md 6.3): the captured tile's keep mask
+    // (lanes at even y, even x inside the image, whatever the layer's
+    // stride), the layer's STRIDE2 and its output size Ho*Wo
+    output wire [ROWS-1:0]         cap_keep_o,
+    output wire                    stride2_o,
+    output wire [19:0]             howo_o,
     input  wire                    cap_ok_i,
     input  wire                    drain_quiet_i
 );
@@ -171,6 +177,9 @@ module spw_sequencer #(
     reg  [4:0]       shift_d, shift_q;
     reg  [19:0]      hw_d, hw_q;
     reg  [TW-1:0]    tiles_d, tiles_q;
+    reg              stride2_d, stride2_q;
+    reg  [19:0]      howo_d, howo_q;            // Ho * Wo (stride 2)
+    reg  [TW-1:0]    otiles_d, otiles_q;        // To = ceil(Ho * Wo / ROWS)
     reg signed [19:0] climit_d, climit_q;       // ADEPTH - tiles: a STEP's channel address limit
     reg  [15:0]      skip_d, skip_q;            // NDENSE - NSTEPS of the group
     // group walk
@@ -189,6 +198,7 @@ module spw_sequencer #(
     // prep-cycle results of the LAYER / GROUP word in decode (written every
     // cycle from the word in decode; read the cycle after its prep)
     reg  [19:0]      p_hw_q;                    // H * W
+    reg  [19:0]      p_howo_q;                  // ceil(H/2) * ceil(W/2)
     reg  [21:0]      p_oprod_q;                 // (NCOLS - 1) * OSTRIDE
     reg signed [25:0] p_orem_q;                 // ADEPTH - OADDR - words per channel
     reg              p_wbad_q;                  // WBASE + NSTEPS > WDEPTH
@@ -221,6 +231,9 @@ module spw_sequencer #(
     reg  [TW-1:0]    s1_tile_d, s1_tile_q;
     reg  [TW-1:0]    s2_tile_d, s2_tile_q;
     reg  [TW-1:0]    s3_tile_d, s3_tile_q;
+    reg  [ROWS-1:0]  s1_keep_d, s1_keep_q;
+    reg  [ROWS-1:0]  s2_keep_d, s2_keep_q;
+    reg  [ROWS-1:0]  s3_keep_d, s3_keep_q;
     // weight word: WMem output (stage 2), then the MAC stage's copy (stage 3)
     reg  [COLS*4-1:0] w1_d, w1_q;
     reg  [COLS*4-1:0] mac_w_d, mac_w_q;
@@ -269,6 +282,7 @@ module spw_sequencer #(
     wire [15:0] f_ostride = ins[`SPW_LAYER_OSTRIDE_MSB:`SPW_LAYER_OSTRIDE_LSB];
     wire [15:0] f_ndense  = ins[`SPW_LAYER_NDENSE_MSB:`SPW_LAYER_NDENSE_LSB];
     wire        f_mode    = ins[`SPW_LAYER_MODE_LSB];
+    wire        f_stride2 = ins[`SPW_LAYER_STRIDE2_LSB];
     wire        f_hasbias = ins[`SPW_LAYER_HAS_BIAS_LSB];
     wire [15:0] f_scale   = ins[`SPW_LAYERQ_SCALE_MSB:`SPW_LAYERQ_SCALE_LSB];
     wire [4:0]  f_shift   = ins[`SPW_LAYERQ_SHIFT_MSB:`SPW_LAYERQ_SHIFT_LSB];
@@ -290,14 +304,21 @@ module spw_sequencer #(
     // which cannot happen while the word waits in decode.
     wire heavy = op_layer | op_group;
 
-    // output words per channel of the current layer
-    wire [23:0]    cur_chw   = acc_mode_q ? ({6'd0, tiles_q} << 3) : {6'd0, tiles_q};
+    // output words per channel of the current layer: To with stride 2
+    // (act mode only), else tiles or 8 nibble planes per tile
+    wire [23:0]    cur_chw   = acc_mode_q ? ({6'd0, tiles_q} << 3) :
+                               stride2_q  ? {6'd0, otiles_q} : {6'd0, tiles_q};
     // LAYER: tiles = ceil(H*W / ROWS); OSTRIDE holds a channel iff
-    // tiles * wpt <= OSTRIDE, i.e. H*W <= floor(OSTRIDE / wpt) * ROWS
+    // tiles * wpt <= OSTRIDE, i.e. H*W <= floor(OSTRIDE / wpt) * ROWS; with
+    // stride 2 the channel is To words, so Ho*Wo <= OSTRIDE * ROWS (act mode:
+    // STRIDE2 with acc mode fails on its own)
     wire [31:0]    hw_round  = {12'd0, p_hw_q} + ROWS_U - 32'd1;
     wire [TW-1:0]  new_tiles = hw_round[TW+LR-1:LR];
+    wire [31:0]    howo_round = {12'd0, p_howo_q} + ROWS_U - 32'd1;
+    wire [TW-1:0]  new_otiles = howo_round[TW+LR-1:LR];
     wire [15:0]    ost_wpt   = f_mode ? {3'd0, f_ostride[15:3]} : f_ostride;
     wire [31:0]    ost_cap   = {16'd0, ost_wpt} << LR;
+    wire [19:0]    out_pix   = f_stride2 ? p_howo_q : p_hw_q;
     // GROUP: one past the last word it writes is OADDR + (NCOLS-1)*OSTRIDE +
     // words per channel; in range iff (NCOLS-1)*OSTRIDE <= ADEPTH - OADDR - words
     wire [5:0]     ncols_m1  = f_ncols - 6'd1;
@@ -307,7 +328,7 @@ module spw_sequencer #(
 
     // the word in decode passes every check: a flat AND, so the fire logic
     // does not wait for the priority order that only picks the error code
-    wire layer_bad = f_h == 10'd0 || f_w == 10'd0 || {12'd0, p_hw_q} > ost_cap;
+    wire layer_bad = f_h == 10'd0 || f_w == 10'd0 || (f_stride2 && f_mode) || {12'd0, out_pix} > ost_cap;
     wire group_bad = f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || p_nbad_q || p_wbad_q || g_amem_bad;
     wire step_bad  = f_tap >= `SPW_NUM_TAPS || s_amem_bad;
     wire word_ok   = !drange_q && legal && allowed && (ins & rsv_mask) == 64'd0
@@ -326,7 +347,7 @@ module spw_sequencer #(
         else if ((ins & rsv_mask) != 64'd0)
             err_d = `SPW_ERR_RESERVED;
         else if (op_layer) begin
-            if (f_h == 10'd0 || f_w == 10'd0 || {12'd0, p_hw_q} > ost_cap)
+            if (f_h == 10'd0 || f_w == 10'd0 || (f_stride2 && f_mode) || {12'd0, out_pix} > ost_cap)
                 err_d = `SPW_ERR_BAD_FIELD;
         end else if (op_group) begin
             if (f_ncols == 6'd0 || {26'd0, f_ncols} > COLS_U || p_nbad_q)
@@ -423,6 +444,7 @@ module spw_sequencer #(
     // word w0 is odd: lo comes from the odd bank
     wire swap = a0[0];
     wire [ROWS-1:0] trk_mask;
+    wire [ROWS-1:0] trk_keep;
 
     assign al_en_o      = !stall_mac;
     assign al_valid_o   = issue;
@@ -445,7 +467,7 @@ module spw_sequencer #(
     // drain derives its padding lanes from the tile index instead of the
     // tracker).
     wire [ROWS-1:0] unused_inimg;
-    wire unused_bits = ^{waddr_full, a0, a1, hw_round, step0_pc};
+    wire unused_bits = ^{waddr_full, a0, a1, hw_round, howo_round, step0_pc};
 
     spw_lane_tracker #(.ROWS(ROWS), .DIM_W(10)) u_tracker (
         .clk_i     (clk_i),
@@ -457,7 +479,8 @@ module spw_sequencer #(
         .advance_i (issue && last_step),
         .tap_i     (f_tap),
         .mask_o    (trk_mask),
-        .inimg_o   (unused_inimg)
+        .inimg_o   (unused_inimg),
+        .keep_o    (trk_keep)
     );
 
     // ------------------------------------------------------------------
@@ -469,6 +492,7 @@ module spw_sequencer #(
     assign mac_w_o     = mac_w_q;
     assign cap_o       = s3_v_q && s3_last_q && !stall_mac;
     assign cap_tile_o  = s3_tile_q;
+    assign cap_keep_o  = s3_keep_q;
     assign cap_oaddr_o = oaddr_q[s3_bank_q];
     assign cap_ncols_o = ncols_q[s3_bank_q];
     // biases of the captured tile's group; a layer without bias drains with 0
@@ -496,9 +520,18 @@ module spw_sequencer #(
     assign shift_o         = shift_q;
     assign hw_o            = hw_q;
     assign tiles_o         = tiles_q;
+    assign stride2_o       = stride2_q;
+    assign howo_o          = howo_q;
 
     // prep-cycle values of the word in decode (see heavy above)
     wire [19:0]        p_hw_d    = {10'd0, f_h} * {10'd0, f_w};
+    // ceil(H/2) * ceil(W/2) = (h + H[0]) * (w + W[0]) with h = H div 2 and
+    // w = W div 2, expanded so that it is one multiply-add (one compressor
+    // tree and a final adder) rather than increments before a multiplier
+    wire [19:0]        f_hh      = {11'd0, f_h[9:1]};
+    wire [19:0]        f_wh      = {11'd0, f_w[9:1]};
+    wire [19:0]        p_howo_d  = f_hh * f_wh + (f_h[0] ? f_wh : 20'd0) + (f_w[0] ? f_hh : 20'd0)
+                                   + {19'd0, f_h[0] & f_w[0]};
     wire [21:0]        p_oprod_d = {16'd0, ncols_m1} * {6'd0, ostride_q};
     wire signed [25:0] p_orem_d  = $signed({9'd0, ADEPTH_U[16:0]}) - $signed({10'd0, f_oaddr})
                                    - $signed({2'd0, cur_chw});
@@ -547,6 +580,9 @@ module spw_sequencer #(
         shift_d = shift_q;
         hw_d = hw_q;
         tiles_d = tiles_q;
+        stride2_d = stride2_q;
+        howo_d = howo_q;
+        otiles_d = otiles_q;
         climit_d = climit_q;
         skip_d = skip_q;
         bank_d = bank_q;
@@ -580,6 +616,9 @@ module spw_sequencer #(
         s1_tile_d = s1_tile_q;
         s2_tile_d = s2_tile_q;
         s3_tile_d = s3_tile_q;
+        s1_keep_d = s1_keep_q;
+        s2_keep_d = s2_keep_q;
+        s3_keep_d = s3_keep_q;
         w1_d = w1_q;
         mac_w_d = mac_w_q;
 
@@ -647,6 +686,9 @@ module spw_sequencer #(
                 acc_mode_d = f_mode;
                 hw_d = p_hw_q;
                 tiles_d = new_tiles;
+                stride2_d = f_stride2;
+                howo_d = p_howo_q;
+                otiles_d = new_otiles;
                 climit_d = $signed({3'd0, ADEPTH_U[16:0]}) - $signed({2'd0, new_tiles});
                 for (k = 0; k < 9; k = k + 1)
                     dpix_d[k] = tap_pix(k, f_w);
@@ -712,18 +754,23 @@ module spw_sequencer #(
             s1_null_d = null_fire;
             s1_bank_d = bank_q;
             s1_tile_d = t_q;
+            // the tracker still shows the issuing step's tile: it advances
+            // at the clock edge that ends the tile's last issue
+            s1_keep_d = trk_keep;
             s2_v_d = s1_v_q;
             s2_first_d = s1_first_q;
             s2_last_d = s1_last_q;
             s2_null_d = s1_null_q;
             s2_bank_d = s1_bank_q;
             s2_tile_d = s1_tile_q;
+            s2_keep_d = s1_keep_q;
             s3_v_d = s2_v_q;
             s3_first_d = s2_first_q;
             s3_last_d = s2_last_q;
             s3_null_d = s2_null_q;
             s3_bank_d = s2_bank_q;
             s3_tile_d = s2_tile_q;
+            s3_keep_d = s2_keep_q;
             // WMem data is valid the cycle after the read; nulls use zero
             w1_d = s1_null_q ? {COLS*4{1'b0}} : wmem_rdata_i;
             mac_w_d = w1_q;
@@ -760,6 +807,9 @@ module spw_sequencer #(
             shift_q <= 5'd0;
             hw_q <= 20'd0;
             tiles_q <= {TW{1'b0}};
+            stride2_q <= 1'b0;
+            howo_q <= 20'd0;
+            otiles_q <= {TW{1'b0}};
             climit_q <= 20'sd0;
             skip_q <= 16'd0;
             for (i = 0; i < 9; i = i + 1) begin
@@ -767,6 +817,7 @@ module spw_sequencer #(
                 tw0_q[i] <= {(TW+2){1'b0}};
             end
             p_hw_q <= 20'd0;
+            p_howo_q <= 20'd0;
             p_oprod_q <= 22'd0;
             p_orem_q <= 26'sd0;
             p_wbad_q <= 1'b0;
@@ -802,6 +853,9 @@ module spw_sequencer #(
             s1_tile_q <= {TW{1'b0}};
             s2_tile_q <= {TW{1'b0}};
             s3_tile_q <= {TW{1'b0}};
+            s1_keep_q <= {ROWS{1'b0}};
+            s2_keep_q <= {ROWS{1'b0}};
+            s3_keep_q <= {ROWS{1'b0}};
             w1_q <= {COLS*4{1'b0}};
             mac_w_q <= {COLS*4{1'b0}};
         end else begin
@@ -828,6 +882,9 @@ module spw_sequencer #(
             shift_q <= shift_d;
             hw_q <= hw_d;
             tiles_q <= tiles_d;
+            stride2_q <= stride2_d;
+            howo_q <= howo_d;
+            otiles_q <= otiles_d;
             climit_q <= climit_d;
             skip_q <= skip_d;
             for (i = 0; i < 9; i = i + 1) begin
@@ -835,6 +892,7 @@ module spw_sequencer #(
                 tw0_q[i] <= tw0_d[i];
             end
             p_hw_q <= p_hw_d;
+            p_howo_q <= p_howo_d;
             p_oprod_q <= p_oprod_d;
             p_orem_q <= p_orem_d;
             p_wbad_q <= p_wbad_d;
@@ -876,6 +934,9 @@ module spw_sequencer #(
             s1_tile_q <= s1_tile_d;
             s2_tile_q <= s2_tile_d;
             s3_tile_q <= s3_tile_d;
+            s1_keep_q <= s1_keep_d;
+            s2_keep_q <= s2_keep_d;
+            s3_keep_q <= s3_keep_d;
             w1_q <= w1_d;
             mac_w_q <= mac_w_d;
         end

@@ -148,7 +148,9 @@ module spw_top #(
     wire [6:0]        cap_ncols;
     wire [COLS*15-1:0] cap_bias;
     wire [4:0]        shift;
-    wire [19:0]       hw;
+    wire [19:0]       hw, howo;
+    wire [ROWS-1:0]   cap_keep;
+    wire              stride2;
 
     spw_sequencer #(
         .ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH), .WDEPTH(WDEPTH), .IDEPTH(IDEPTH)
@@ -168,6 +170,7 @@ module spw_top #(
         .cap_o(cap), .cap_tile_o(cap_tile), .cap_oaddr_o(cap_oaddr), .cap_ncols_o(cap_ncols),
         .cap_bias_o(cap_bias), .ostride_o(ostride), .acc_mode_o(acc_mode), .scale_o(scale),
         .shift_o(shift), .hw_o(hw), .tiles_o(tiles),
+        .cap_keep_o(cap_keep), .stride2_o(stride2), .howo_o(howo),
         .cap_ok_i(cap_ok), .drain_quiet_i(drain_quiet)
     );
 
@@ -205,22 +208,47 @@ module spw_top #(
     wire [2:0]         rq_nib;
     wire [ROWS-1:0]    rq_pad;
     wire [AAW-1:0]     rq_addr, d_addr;
-    wire [AW_BITS-1:0] d_word;
+    wire [AW_BITS-1:0] d_word, d_word_hi;
+    wire [ROWS-1:0]    rq_keep, rq_lo, rq_hi, d_lo, d_hi;
+    wire [ROWS*LR-1:0] rq_dest;
     wire [LC-1:0]      rd_col;
     wire [ROWS*ACC_W-1:0] rd_data;
 
     wire h_amem_rd = !busy && h_amem && !h_we;
     wire h_amem_wr = !busy && h_amem && h_we;
 
+    // A drain write covers lanes d_lo of word d_addr and lanes d_hi of word
+    // d_addr + 1 (stride 2; with stride 1 d_hi is empty).  The two words lie
+    // in different banks: the even bank holds d_addr + 1 when d_addr is odd,
+    // and its row is (d_addr + 1) >> 1 either way; the odd bank's is d_addr >> 1.
+    // A bank with no lane to write is not written.  Word d_addr + 1 gets
+    // d_word_hi: its lanes the word d_addr writes are cleared, for the
+    // output's padding lanes.
+    function [AW_BITS-1:0] lane_bits;
+        input [ROWS-1:0] lanes;
+        integer l;
+        begin
+            for (l = 0; l < ROWS; l = l + 1)
+                lane_bits[4*l +: 4] = {4{lanes[l]}};
+        end
+    endfunction
+    wire [ROWS-1:0]    d_even_lanes = d_addr[0] ? d_hi : d_lo;
+    wire [ROWS-1:0]    d_odd_lanes  = d_addr[0] ? d_lo : d_hi;
+    wire [BAW-1:0]     d_even_row   = d_addr[BAW:1] + {{(BAW-1){1'b0}}, d_addr[0]};
+    wire [AW_BITS-1:0] d_even_word  = d_addr[0] ? d_word_hi : d_word;
+    wire [AW_BITS-1:0] d_odd_word   = d_addr[0] ? d_word : d_word_hi;
+    wire               d_even_we    = d_valid && d_even_lanes != {ROWS{1'b0}};
+    wire               d_odd_we     = d_valid && d_odd_lanes != {ROWS{1'b0}};
+
     spw_sram_1r1w #(.WIDTH(AW_BITS), .DEPTH(ADEPTH / 2), .INIT_FILE(AMEM_EVEN_INIT)) u_amem_even (
         .clk_i(clk_i),
         .re_i(busy ? s_even_re : (h_amem_rd && !h_bank)),
         .raddr_i(busy ? s_even_raddr : h_addr[BAW:1]),
         .rdata_o(even_rdata),
-        .we_i(busy ? (d_valid && !d_addr[0]) : (h_amem_wr && !h_bank)),
-        .waddr_i(busy ? d_addr[BAW:1] : h_addr[BAW:1]),
-        .wdata_i(busy ? d_word : h_wdata_w[AW_BITS-1:0]),
-        .wmask_i(busy ? {AW_BITS{1'b1}} : h_wmask_w[AW_BITS-1:0])
+        .we_i(busy ? d_even_we : (h_amem_wr && !h_bank)),
+        .waddr_i(busy ? d_even_row : h_addr[BAW:1]),
+        .wdata_i(busy ? d_even_word : h_wdata_w[AW_BITS-1:0]),
+        .wmask_i(busy ? lane_bits(d_even_lanes) : h_wmask_w[AW_BITS-1:0])
     );
 
     spw_sram_1r1w #(.WIDTH(AW_BITS), .DEPTH(ADEPTH / 2), .INIT_FILE(AMEM_ODD_INIT)) u_amem_odd (
@@ -228,10 +256,10 @@ module spw_top #(
         .re_i(busy ? s_odd_re : (h_amem_rd && h_bank)),
         .raddr_i(busy ? s_odd_raddr : h_addr[BAW:1]),
         .rdata_o(odd_rdata),
-        .we_i(busy ? (d_valid && d_addr[0]) : (h_amem_wr && h_bank)),
+        .we_i(busy ? d_odd_we : (h_amem_wr && h_bank)),
         .waddr_i(busy ? d_addr[BAW:1] : h_addr[BAW:1]),
-        .wdata_i(busy ? d_word : h_wdata_w[AW_BITS-1:0]),
-        .wmask_i(busy ? {AW_BITS{1'b1}} : h_wmask_w[AW_BITS-1:0])
+        .wdata_i(busy ? d_odd_word : h_wdata_w[AW_BITS-1:0]),
+        .wmask_i(busy ? lane_bits(d_odd_lanes) : h_wmask_w[AW_BITS-1:0])
     );
 
     // host read data: the slot of the word read in the previous cycle
@@ -279,15 +307,18 @@ module spw_top #(
     spw_drain #(.ROWS(ROWS), .COLS(COLS), .ADEPTH(ADEPTH)) u_drain (
         .clk_i(clk_i), .rst_ni(rst_ni), .cap_i(cap), .cap_tile_i(cap_tile), .cap_oaddr_i(cap_oaddr),
         .cap_ncols_i(cap_ncols), .cap_bias_i(cap_bias), .ostride_i(ostride), .acc_mode_i(acc_mode),
-        .hw_i(hw), .tiles_i(tiles), .cap_ok_o(cap_ok), .quiet_o(drain_quiet), .rd_col_o(rd_col),
+        .hw_i(hw), .tiles_i(tiles), .cap_keep_i(cap_keep), .stride2_i(stride2), .howo_i(howo),
+        .cap_ok_o(cap_ok), .quiet_o(drain_quiet), .rd_col_o(rd_col),
         .rq_valid_o(rq_valid), .rq_bias_o(rq_bias), .rq_nib_o(rq_nib), .rq_pad_o(rq_pad),
-        .rq_addr_o(rq_addr)
+        .rq_addr_o(rq_addr), .rq_keep_o(rq_keep), .rq_dest_o(rq_dest), .rq_lo_o(rq_lo), .rq_hi_o(rq_hi)
     );
 
     spw_requant #(.ROWS(ROWS), .ACC_W(ACC_W), .ADDR_W(AAW)) u_requant (
         .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rq_valid), .col_i(rd_data), .bias_i(rq_bias),
         .scale_i(scale), .shift_i(shift), .acc_mode_i(acc_mode), .nib_i(rq_nib), .pad_i(rq_pad),
-        .addr_i(rq_addr), .valid_o(d_valid), .addr_o(d_addr), .word_o(d_word)
+        .addr_i(rq_addr), .keep_i(rq_keep), .dest_i(rq_dest), .lo_i(rq_lo), .hi_i(rq_hi),
+        .valid_o(d_valid), .addr_o(d_addr), .word_o(d_word), .word_hi_o(d_word_hi),
+        .lo_o(d_lo), .hi_o(d_hi)
     );
 endmodule
 

@@ -1,7 +1,7 @@
 """Command line: python -m models {run,gen,compile} ...
 
     run CASE.npz --backend golden|rtl [--sim icarus|verilator] [--config small|chip] --out OUT.npz
-    gen --seed N --out CASE.npz [--config ...] [--kind ...] [--k 1|3] [--mode act|acc]
+    gen --seed N --out CASE.npz [--config ...] [--kind ...] [--k 1|3] [--mode act|acc] [--stride 1|2]
     compile CASE.npz [--config ...] --out-dir DIR     (hex images + listing)
 
 A malformed case exits with status 2 and one line naming the field.
@@ -16,7 +16,7 @@ import numpy as np
 
 from . import case as casemod
 from . import isa, iss
-from .compiler import CompileError, compile_layer, dense_macs, useful_macs
+from .compiler import dense_macs, useful_macs
 from .memory import nibbles_to_ints, write_hex
 from .spec import ACT_BITS, CONFIGS, INSTR_BITS, PERF_COUNTERS, W_BITS, get_config
 
@@ -49,8 +49,10 @@ def _report(case: casemod.Case, cfg, out: dict) -> str:
     eff = 2 * dense_macs(prog) / cyc
     cout, cin, k, _ = case.w.shape
     _, h, w = case.x.shape
+    _, ho, wo = prog.shape("y")
+    size = f"H={h} W={w}" if case.stride == 1 else f"H={h} W={w} stride=2 (out {ho}x{wo})"
     return "\n".join([
-        f"case: Cin={cin} Cout={cout} H={h} W={w} K={k} mode={case.mode} "
+        f"case: Cin={cin} Cout={cout} {size} K={k} mode={case.mode} "
         f"valid steps {st.stored_words}/{st.dense_words} ({100 * st.stored_words / st.dense_words:.1f}%)",
         f"config {cfg.name} ({cfg.rows}x{cfg.cols}): cycles={cyc} mac_busy={out['mac_busy']} "
         f"skipped={out['skipped']} stall={out['stall']}",
@@ -81,21 +83,21 @@ def cmd_run(a) -> int:
 def cmd_gen(a) -> int:
     cfg = get_config(a.config)
     rng = np.random.default_rng(a.seed)
-    c = casemod.random_case(rng, cfg, kind=a.kind, k=a.k, mode=a.mode, max_hw=a.max_hw)
+    if a.stride == 2 and a.mode == "acc":
+        print("error: stride: stride 2 needs mode 'act'", file=sys.stderr)
+        return 2
+    c = casemod.random_case(rng, cfg, kind=a.kind, k=a.k, mode=a.mode, max_hw=a.max_hw, stride=a.stride)
     c.save(a.out)
     cout, cin, k, _ = c.w.shape
     print(f"seed {a.seed}: Cin={cin} Cout={cout} H={c.x.shape[1]} W={c.x.shape[2]} K={k} "
-          f"mode={c.mode} -> {a.out}")
+          f"mode={c.mode} stride={c.stride} -> {a.out}")
     return 0
 
 
 def cmd_compile(a) -> int:
     cfg = get_config(a.config)
     c = casemod.load(a.case)
-    try:
-        prog = compile_layer(cfg, c.x.shape, c.w, c.bias, c.scale, c.shift, c.mode)
-    except CompileError as e:
-        raise casemod.CaseError(str(e)) from None
+    prog = c.compile(cfg)
     mem = prog.memories({"x": c.x})
     d = Path(a.out_dir)
     d.mkdir(parents=True, exist_ok=True)
@@ -128,6 +130,7 @@ def main(argv=None) -> int:
     g.add_argument("--kind", choices=casemod.SPARSITY_KINDS)
     g.add_argument("--k", type=int, choices=(1, 3))
     g.add_argument("--mode", choices=("act", "acc"))
+    g.add_argument("--stride", type=int, choices=(1, 2), help="conv stride (2: act mode only); default 1")
     g.add_argument("--max-hw", type=int, default=13)
     g.set_defaults(fn=cmd_gen)
     c = sub.add_parser("compile", help="write hex memory images and a program listing")

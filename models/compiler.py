@@ -1,11 +1,15 @@
 """Compiler: layers -> IMem program + WMem image (valid words only) + AMem
 placement.
 
-A network is a list of stride-1 'same' convolutions on one H x W grid.  Each
+A network is a list of 'same' convolutions, each of stride 1 or 2.  Each
 layer reads the channel-wise concatenation of one or more earlier tensors
-(so a residual add is extra input channels with identity weights) and writes
-one new tensor.  Everything the configuration cannot hold is rejected with a
-CompileError naming the limit.
+(so a residual add is extra input channels with identity weights), all of
+one H x W, and writes one new tensor of out_size(H, stride) x
+out_size(W, stride): every tensor has its own size (TensorInfo.h, .w).  A
+stride-2 layer runs on its input's grid and keeps the even pixels at the
+drain (docs/architecture.md 6.3); its output channels take
+To = ceil(Ho*Wo / rows) words.  Everything the configuration cannot hold is
+rejected with a CompileError naming the limit.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import numpy as np
 
 from . import isa
 from .memory import Memories, load_acc, load_act, num_tiles, store_act, words_per_channel
+from .reference import STRIDES, out_size
 from .shiftpw import dense_steps, valid_steps
 from .spec import (ACT_MAX, ACT_MIN, ADDR_FIELD_BITS, BIAS_MAX, BIAS_MIN, BIAS_PER_WORD, FIELDS,
                    DIM_MAX, MODES, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN, Config, Op)
@@ -37,6 +42,7 @@ class LayerDef:
     scale: int = 1
     shift: int = 0
     mode: str = "act"
+    stride: int = 1            # 1 or 2 (PyTorch conv2d stride, padding K//2); 2 needs mode "act"
 
 
 @dataclass
@@ -44,11 +50,17 @@ class TensorInfo:
     name: str
     channels: int
     base: int
-    stride: int
+    stride: int                # AMem words between channels (not the conv stride)
     mode: str                  # "act" (4-bit) or "acc" (int32 nibble planes)
+    h: int = 0                 # the tensor's own height and width
+    w: int = 0
 
     def channel_addr(self, c: int) -> int:
         return self.base + c * self.stride
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.channels, self.h, self.w)
 
 
 @dataclass
@@ -57,12 +69,19 @@ class LayerStats:
     cin: int
     cout: int
     k: int
-    tiles: int
+    tiles: int                             # T of the input grid: the tiles the layer runs
     mode: str
     dense_steps: int                       # per tile and group: Cin*K*K
     group_steps: list[int] = field(default_factory=list)   # valid steps per group
     group_cols: list[int] = field(default_factory=list)    # output channels per group
     pc: int = 0                            # IMem address of the LAYER word
+    stride: int = 1
+    h: int = 0                             # input grid (the LAYER word's H, W)
+    w: int = 0
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return out_size(self.h, self.stride), out_size(self.w, self.stride)
 
     @property
     def stored_words(self) -> int:
@@ -76,8 +95,8 @@ class LayerStats:
 @dataclass
 class Compiled:
     cfg: Config
-    h: int
-    w: int
+    h: int                                 # the network input's grid (of its first input);
+    w: int                                 # every tensor's own size is tensors[name].h, .w
     imem: list[int]
     wmem: np.ndarray                       # (n_words, cols) nibbles
     tensors: dict[str, TensorInfo]
@@ -97,9 +116,8 @@ class Compiled:
                 raise CompileError(f"input tensor {name!r} not given")
             x = np.asarray(inputs[name])
             t = self.tensors[name]
-            if x.shape != (t.channels, self.h, self.w):
-                raise CompileError(f"input {name!r}: shape {x.shape}, program expects "
-                                   f"{(t.channels, self.h, self.w)}")
+            if x.shape != t.shape:
+                raise CompileError(f"input {name!r}: shape {x.shape}, program expects {t.shape}")
             store_act(mem.amem, t.base, t.stride, x)
         return mem
 
@@ -120,10 +138,21 @@ class Compiled:
             mem, amems = self.amem_stack(inputs_list[i0:i0 + batch])
             yield iss.run_batch(mem, amems, self.start_pc), amems
 
+    def shape(self, name: str) -> tuple[int, int, int]:
+        """(C, H, W) of tensor `name`, at its own size."""
+        return self.tensors[name].shape
+
+    def words(self, name: str) -> int:
+        """AMem words per channel that tensor `name` occupies (T, 8T in acc
+        mode, To after a stride-2 layer); equal to its channel stride."""
+        t = self.tensors[name]
+        return words_per_channel(t.h, t.w, self.cfg.rows, t.mode == "acc")
+
     def read(self, amem: np.ndarray, name: str) -> np.ndarray:
+        """Tensor `name` from an AMem image, (C, H, W) at its own size."""
         t = self.tensors[name]
         load = load_acc if t.mode == "acc" else load_act
-        return load(amem, t.base, t.stride, t.channels, self.h, self.w)
+        return load(amem, t.base, t.stride, t.channels, t.h, t.w)
 
 
 class _Allocator:
@@ -190,18 +219,41 @@ def check_layer_params(prefix: str, w, bias, scale, shift, mode) -> tuple:
     return w, bias, int(scale), int(shift), mode
 
 
+def check_stride(prefix: str, stride, mode: str = "act") -> int:
+    """Validate a layer's conv stride: the int 1 or 2 (not a bool, not a
+    string), and 2 only in act mode (the keep-even drain writes 4-bit
+    words; STRIDE2 with MODE acc is BAD_FIELD).  Errors name the field."""
+    ok = (not isinstance(stride, (bool, np.bool_)) and isinstance(stride, (int, np.integer))
+          and int(stride) in STRIDES)
+    if not ok:
+        raise CompileError(f"{prefix}stride: must be the integer 1 or 2, got {stride!r}")
+    if int(stride) == 2 and mode != "act":
+        raise CompileError(f"{prefix}stride: stride 2 needs mode 'act' (the hardware has no "
+                           f"stride-2 acc mode), got mode {mode!r}")
+    return int(stride)
+
+
 def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
                     layers: list[LayerDef], outputs: list[str] | None = None,
-                    start_pc: int = 0, reuse: bool = True) -> Compiled:
-    """inputs: tensor name -> channels.  outputs: tensors to keep to the end
-    (default: every tensor no later layer reads)."""
-    for n, v in (("H", h), ("W", w)):
-        if not 1 <= v <= DIM_MAX:
-            raise CompileError(f"{n}={v}: image size must be in [1, {DIM_MAX}] (LAYER.{n} field)")
+                    start_pc: int = 0, reuse: bool = True,
+                    input_hw: dict[str, tuple[int, int]] | None = None) -> Compiled:
+    """inputs: tensor name -> channels, each H x W unless input_hw gives it
+    its own (h, w) (a part of a network whose inputs come from different
+    stages).  outputs: tensors to keep to the end (default: every tensor no
+    later layer reads).  Each layer's output is out_size(H, stride) x
+    out_size(W, stride) of its inputs' common H x W."""
+    input_hw = dict(input_hw or {})
+    for name in input_hw:
+        if name not in inputs:
+            raise CompileError(f"input_hw: {name!r} is not an input of this program")
+    for what, (ih, iw) in [("", (h, w))] + [(f"input {n!r}: ", v) for n, v in input_hw.items()]:
+        for n, v in (("H", ih), ("W", iw)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= DIM_MAX:
+                raise CompileError(f"{what}{n}={v!r}: image size must be an integer in [1, {DIM_MAX}] "
+                                   f"(LAYER.{n} field)")
     if not layers:
         raise CompileError("program has no layers")
     rows, cols = cfg.rows, cfg.cols
-    tiles = num_tiles(h, w, rows)
 
     names = list(inputs)
     for ld in layers:
@@ -223,8 +275,9 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
     for name, ch in inputs.items():
         if ch < 1:
             raise CompileError(f"input {name!r}: channels must be >= 1")
-        size = ch * tiles
-        tensors[name] = TensorInfo(name, ch, alloc.alloc(name, size), tiles, "act")
+        ih, iw = input_hw.get(name, (h, w))
+        tiles = num_tiles(ih, iw, rows)
+        tensors[name] = TensorInfo(name, ch, alloc.alloc(name, ch * tiles), tiles, "act", ih, iw)
 
     imem: list[int] = []
     wwords: list[np.ndarray] = []
@@ -232,14 +285,24 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
     for i, ld in enumerate(layers):
         pre = f"layer {ld.name!r}: "
         wt, bias, scale, shift, mode = check_layer_params(pre, ld.w, ld.bias, ld.scale, ld.shift, ld.mode)
+        stride = check_stride(pre, getattr(ld, "stride", 1), mode)
         cout, cin, k, _ = wt.shape
         srcs = []
+        if not ld.inputs:
+            raise CompileError(f"{pre}inputs: a layer reads at least one tensor")
         for src in ld.inputs:
             if src not in tensors:
                 raise CompileError(f"{pre}input {src!r} is not an earlier tensor")
             if tensors[src].mode != "act":
                 raise CompileError(f"{pre}input {src!r} is an acc-mode tensor; layers read 4-bit activations")
             srcs += [tensors[src].channel_addr(c) for c in range(tensors[src].channels)]
+        sizes = {(tensors[s].h, tensors[s].w) for s in ld.inputs}
+        if len(sizes) > 1:
+            got = ", ".join(f"{s!r} {tensors[s].h}x{tensors[s].w}" for s in ld.inputs)
+            raise CompileError(f"{pre}inputs must all have one H x W (a layer runs on one grid), got {got}")
+        ((lh, lw),) = sizes
+        tiles = num_tiles(lh, lw, rows)
+        oh, ow = out_size(lh, stride), out_size(lw, stride)
         if len(srcs) != cin:
             raise CompileError(f"{pre}w has Cin={cin} but the inputs {ld.inputs} have {len(srcs)} channels")
         ndense = dense_steps(cin, k)
@@ -247,15 +310,16 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
             raise CompileError(f"{pre}Cin*K*K={ndense} exceeds the LAYER.NDENSE field "
                                f"({_field_max(Op.LAYER, 'NDENSE')})")
         acc = mode == "acc"
-        stride = words_per_channel(h, w, rows, acc)
-        if stride > _field_max(Op.LAYER, "OSTRIDE"):
-            raise CompileError(f"{pre}output channel stride {stride} exceeds LAYER.OSTRIDE")
-        out = TensorInfo(ld.name, cout, alloc.alloc(ld.name, cout * stride), stride, mode)
+        ostride = words_per_channel(oh, ow, rows, acc)     # To for a stride-2 output
+        if ostride > _field_max(Op.LAYER, "OSTRIDE"):
+            raise CompileError(f"{pre}output channel stride {ostride} exceeds LAYER.OSTRIDE")
+        out = TensorInfo(ld.name, cout, alloc.alloc(ld.name, cout * ostride), ostride, mode, oh, ow)
         tensors[ld.name] = out
         has_bias = bias is not None and bool(np.any(bias != 0))
 
-        st = LayerStats(ld.name, cin, cout, k, tiles, mode, ndense, pc=start_pc + len(imem))
-        imem.append(isa.encode(Op.LAYER, H=h, W=w, OSTRIDE=stride, NDENSE=ndense,
+        st = LayerStats(ld.name, cin, cout, k, tiles, mode, ndense, pc=start_pc + len(imem),
+                        stride=stride, h=lh, w=lw)
+        imem.append(isa.encode(Op.LAYER, H=lh, W=lw, OSTRIDE=ostride, NDENSE=ndense, STRIDE2=int(stride == 2),
                                MODE=int(acc), HAS_BIAS=int(has_bias)))
         imem.append(isa.encode(Op.LAYERQ, SCALE=scale, SHIFT=shift))
         for co_lo in range(0, cout, cols):
@@ -295,11 +359,11 @@ def compile_network(cfg: Config, h: int, w: int, inputs: dict[str, int],
     return Compiled(cfg, h, w, imem, wmem, tensors, list(inputs), outputs, stats, alloc.high, start_pc)
 
 
-def compile_layer(cfg: Config, x_shape, w, bias=None, scale=1, shift=0, mode="act") -> Compiled:
+def compile_layer(cfg: Config, x_shape, w, bias=None, scale=1, shift=0, mode="act", stride=1) -> Compiled:
     """One layer case: input tensor 'x', output tensor 'y'."""
     cin, h, wd = x_shape
     return compile_network(cfg, h, wd, {"x": cin},
-                           [LayerDef("y", ["x"], w, bias, scale, shift, mode)])
+                           [LayerDef("y", ["x"], w, bias, scale, shift, mode, stride)])
 
 
 def check_activations(name: str, x) -> np.ndarray:
@@ -309,13 +373,21 @@ def check_activations(name: str, x) -> np.ndarray:
     return _check_int_array(name, x, ACT_MIN, ACT_MAX)
 
 
+def _out_pixels(st: LayerStats) -> int:
+    oh, ow = st.out_hw
+    return oh * ow
+
+
 def useful_macs(prog: Compiled) -> int:
-    """MACs on real pixels and real output channels of the stored steps: the
-    numerator of utilization (denominator rows * cols * cycles)."""
-    return sum(prog.h * prog.w * sum(c * n for c, n in zip(st.group_cols, st.group_steps))
+    """MACs on real output pixels and real output channels of the stored
+    steps: the numerator of utilization (denominator rows * cols * cycles).
+    A stride-2 layer's useful pixels are its Ho x Wo outputs, although the
+    array computes all H x W (docs/architecture.md 6.3, "Cost")."""
+    return sum(_out_pixels(st) * sum(c * n for c, n in zip(st.group_cols, st.group_steps))
                for st in prog.layers)
 
 
 def dense_macs(prog: Compiled) -> int:
-    """MACs of the same layers with no step skipped (dense-equivalent work)."""
-    return sum(prog.h * prog.w * st.cout * st.dense_steps for st in prog.layers)
+    """MACs of the same layers with no step skipped (dense-equivalent work,
+    over each layer's output pixels)."""
+    return sum(_out_pixels(st) * st.cout * st.dense_steps for st in prog.layers)

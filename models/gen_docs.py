@@ -23,10 +23,10 @@ _ERR_DOC = {
     Err.EMPTY_PROGRAM: "the first instruction is END",
     Err.MALFORMED: "instruction kind not allowed at this point of the sequence",
     Err.RESERVED: "a reserved bit is set",
-    Err.BAD_FIELD: "a field value is illegal (see each field)",
+    Err.BAD_FIELD: "a field value is illegal (see each field), or STRIDE2 with MODE acc",
     Err.IMEM_RANGE: "fetch from an address >= IMem depth",
     Err.WMEM_RANGE: "GROUP: WBASE + NSTEPS > WMem depth",
-    Err.AMEM_RANGE: "STEP input or GROUP output beyond AMem depth",
+    Err.AMEM_RANGE: "STEP input (T words) or GROUP output (T, 8T or To words a channel) beyond AMem depth",
 }
 
 

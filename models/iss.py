@@ -9,6 +9,14 @@ order, so the first fault wins as in the RTL.  The cycle model follows the
 pipeline group by group (a group's tiles in closed form).  The numerics are
 done per layer, when it ends: all its groups as one float32 matrix product
 over (tap, input channel) pairs (see _Layer.flush).
+
+A STRIDE2 layer (docs/architecture.md 6.3) is timed exactly as the same
+layer at stride 1 (the T tiles of its H x W input grid); its numerics are
+computed only at the kept pixels, and it leaves each output channel's To
+words holding the ceil(H/2) x ceil(W/2) output in raster order with zero
+padding lanes, which is what the drain's masked writes add up to
+(models/shiftpw.py models them tile by tile; models/tests/test_stride.py
+checks the two agree).
 """
 from __future__ import annotations
 
@@ -20,7 +28,7 @@ import numpy as np
 
 from . import isa
 from .memory import Memories, num_tiles, signed_nibbles
-from .reference import requantize
+from .reference import out_size, requantize
 from .spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, DECODE_PREP, FETCH_LAT, FIELDS, ISSUE_TO_MAC, NUM_TAPS,
                    OPCODE_BITS, OPCODE_LSB, REQ_LAT, Err, Op, reserved_mask, tap_offset)
 
@@ -240,17 +248,17 @@ class _Run:
         h, w = f["H"], f["W"]
         if h == 0 or w == 0:
             raise _Halt(Err.BAD_FIELD, self.pc)
-        acc_mode = bool(f["MODE"])
-        tiles = num_tiles(h, w, self.cfg.rows)
-        wpt = ACC_WORDS_PER_TILE if acc_mode else 1
-        if f["OSTRIDE"] < tiles * wpt:
+        acc_mode, stride2 = bool(f["MODE"]), bool(f["STRIDE2"])
+        if stride2 and acc_mode:                 # the keep-even drain is act mode only
+            raise _Halt(Err.BAD_FIELD, self.pc)
+        if f["OSTRIDE"] < out_words(self.cfg.rows, h, w, acc_mode, stride2):
             raise _Halt(Err.BAD_FIELD, self.pc)
         self.end_layer()
         tl = self.tl
         tl.barrier()
         self.traces.append(LayerTrace(self.pc, tl.x))
         tl.slots(1)
-        self.lay = _Layer(self.cfg, h, w, f["OSTRIDE"], f["NDENSE"], acc_mode, bool(f["HAS_BIAS"]))
+        self.lay = _Layer(self.cfg, h, w, f["OSTRIDE"], f["NDENSE"], acc_mode, bool(f["HAS_BIAS"]), stride2)
         self.pc += 1
         _, fq = self.fetch("layer")
         self.lay.scale, self.lay.shift = fq["SCALE"], fq["SHIFT"]
@@ -266,7 +274,7 @@ class _Run:
             raise _Halt(Err.BAD_FIELD, self.pc)
         if wbase + nsteps > cfg.wdepth:
             raise _Halt(Err.WMEM_RANGE, self.pc)
-        if oaddr + (ncols - 1) * lay.ostride + lay.tiles * lay.wpt > cfg.adepth:
+        if oaddr + (ncols - 1) * lay.ostride + lay.out_words > cfg.adepth:
             raise _Halt(Err.AMEM_RANGE, self.pc)
         tl.slots(1)
         self.pc += 1
@@ -411,6 +419,40 @@ def _geometry(rows: int, h: int, w: int):
     return pad, src, identity
 
 
+def out_words(rows: int, h: int, w: int, acc_mode: bool, stride2: bool) -> int:
+    """AMem words per output channel of an H x W layer: T (act), 8T (acc),
+    or To = ceil(ceil(H/2) * ceil(W/2) / rows) with STRIDE2 (act only; see
+    docs/architecture.md 6.3)."""
+    if stride2:
+        return num_tiles(out_size(h, 2), out_size(w, 2), rows)
+    return num_tiles(h, w, rows) * (ACC_WORDS_PER_TILE if acc_mode else 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _geometry_stride2(rows: int, h: int, w: int):
+    """(pad, src_or_zero, identity) as _geometry, but over the pixels of a
+    STRIDE2 layer's output (To * rows of them, raster order of the
+    ceil(H/2) x ceil(W/2) output): output pixel (yo, xo) is the stride-1
+    pixel (2yo, 2xo), so its source under a tap is that pixel's.  The
+    keep-even drain writes exactly these pixels (and zeros past them in the
+    last word), so after the layer the output words hold this, whatever they
+    held before: the numerics need not follow the drain tile by tile
+    (models/shiftpw.py does; models/tests/test_stride.py checks the two
+    agree)."""
+    _, src1, _ = _geometry(rows, h, w)
+    ho, wo = out_size(h, 2), out_size(w, 2)
+    npix1 = src1.shape[1]
+    nout = num_tiles(ho, wo, rows) * rows
+    q = np.arange(nout)
+    pad = q >= ho * wo
+    keep = np.where(pad, 0, 2 * (q // wo) * w + 2 * (q % wo))       # stride-1 pixel of each output pixel
+    src = np.where(pad[None, :], npix1, src1[:, keep])
+    # the zero pixel of the input is index npix1 of the stride-1 geometry
+    pad.setflags(write=False)
+    src.setflags(write=False)
+    return pad, src, (False,) * NUM_TAPS
+
+
 @dataclass
 class _Group:
     oaddr: int
@@ -463,14 +505,22 @@ class _Layer:
     changes no result.  One batch costs far fewer numpy calls than one per
     group."""
 
-    def __init__(self, cfg, h, w, ostride, ndense, acc_mode, has_bias):
+    def __init__(self, cfg, h, w, ostride, ndense, acc_mode, has_bias, stride2=False):
         self.cfg, self.h, self.w = cfg, h, w
         self.ostride, self.ndense, self.acc_mode, self.has_bias = ostride, ndense, acc_mode, has_bias
+        self.stride2 = stride2
         self.scale = self.shift = 0
-        self.tiles = num_tiles(h, w, cfg.rows)
+        self.tiles = num_tiles(h, w, cfg.rows)          # input tiles: the loop runs T tiles
         self.wpt = ACC_WORDS_PER_TILE if acc_mode else 1
-        self.pad, self.src_or_zero, self.identity = _geometry(cfg.rows, h, w)
-        self.pad_lanes = h * w < self.tiles * cfg.rows
+        self.out_words = out_words(cfg.rows, h, w, acc_mode, stride2)   # per output channel
+        # The numerics run over the output's pixels: the stride-1 grid's, or
+        # with STRIDE2 the kept ones (docs/architecture.md 6.3).
+        self.otiles = self.out_words // self.wpt
+        self.npix_in = self.tiles * cfg.rows
+        self.npix = self.otiles * cfg.rows
+        geometry = _geometry_stride2 if stride2 else _geometry
+        self.pad, self.src_or_zero, self.identity = geometry(cfg.rows, h, w)
+        self.pad_lanes = bool(self.pad.any())
         self.pending: list[_Group] = []
 
     def flush(self, wmem: np.ndarray, amems: np.ndarray) -> None:
@@ -490,13 +540,13 @@ class _Layer:
         groups, self.pending = self.pending, []
         if not groups:
             return
-        cfg, rows, tiles = self.cfg, self.cfg.rows, self.tiles
+        cfg, rows = self.cfg, self.cfg.rows
         # the array's accumulator never wraps; float32 is exact (the bias is
         # added in the product here, in a wider adder at the drain in the RTL)
         assert 120 * cfg.wdepth < 1 << (cfg.acc_w - 1) and 120 * cfg.wdepth + (1 << 14) < 1 << 24
-        nimg, npix = len(amems), tiles * rows
+        nimg, npix = len(amems), self.npix
         ctot = sum(g.ncols for g in groups)
-        pairs = _pair_table(groups, tiles)
+        pairs = _pair_table(groups, self.tiles)
         out_words = self._output_words(groups)
         self._check_defined(pairs, out_words)
         shifted = self._shifted(pairs, amems)
@@ -508,11 +558,11 @@ class _Layer:
             acc.fill(0)
         v = self._as_int(groups, acc, nimg)
         y = self._acc_planes(v) if self.acc_mode else self._requantized(v)
-        self._store(groups, out_words, y.reshape(nimg, ctot, tiles * self.wpt, rows), amems)
+        self._store(groups, out_words, y.reshape(nimg, ctot, self.out_words, rows), amems)
 
     def _output_words(self, groups: list[_Group]) -> list[np.ndarray]:
-        """Each group's output words, (ncols, tiles * words per tile)."""
-        span = np.arange(self.tiles * self.wpt)[None, :]
+        """Each group's output words, (ncols, words per output channel)."""
+        span = np.arange(self.out_words)[None, :]
         return [g.oaddr + np.arange(g.ncols)[:, None] * self.ostride + span for g in groups]
 
     def _check_defined(self, pairs: _Pairs, out_words: list[np.ndarray]) -> None:
@@ -527,21 +577,21 @@ class _Layer:
     def _shifted(self, p: _Pairs, amems: np.ndarray) -> np.ndarray:
         """The activation operand, (pairs [+ the bias row], images, pixels):
         row i is pair i's channel aligned by its tap, the bias row is 1."""
-        rows, tiles = self.cfg.rows, self.tiles
-        nimg, npix, nch = len(amems), tiles * rows, len(p.chans)
-        shifted = _work("shifted", (p.npairs + self.has_bias, nimg, npix), np.float32)
+        tiles = self.tiles
+        nimg, npix_in, nch = len(amems), self.npix_in, len(p.chans)
+        shifted = _work("shifted", (p.npairs + self.has_bias, nimg, self.npix), np.float32)
         if nch:
             # the channels' pixels, (channels, images, pixels); a tensor's
             # channels are usually one block of AMem, then a slice
             chans = p.chans
             block = np.array_equal(chans, chans[0] + tiles * np.arange(nch))
             pix = (amems[:, chans[0]:chans[-1] + tiles] if block else amems[:, p.in_words]
-                   ).reshape(nimg, nch, npix).transpose(1, 0, 2)
+                   ).reshape(nimg, nch, npix_in).transpose(1, 0, 2)
         if any(not self.identity[t] for t in p.taps_used):
-            # as float32 plus one zero pixel (index npix) that masked lanes read
-            img = _work("img", (nch, nimg, npix + 1), np.float32)
-            img[:, :, :npix] = pix
-            img[:, :, npix] = 0
+            # as float32 plus one zero pixel (index npix_in) that masked lanes read
+            img = _work("img", (nch, nimg, npix_in + 1), np.float32)
+            img[:, :, :npix_in] = pix
+            img[:, :, npix_in] = 0
         lo, pair_chan = p.lo, p.pair_chan
         for tap in p.taps_used:
             rows_t = shifted[lo[tap]:lo[tap + 1]]
@@ -584,7 +634,7 @@ class _Layer:
         here on, so that each image's stores read one block.  int32 unless a
         requantizer product could overflow it (int32 is 4x faster here):
         |acc + bias| <= 120 * steps + 2**14, r <= 2**30."""
-        ctot, npix = len(acc), self.tiles * self.cfg.rows
+        ctot, npix = len(acc), self.npix
         bound = 120 * max(len(g.taps) for g in groups) + (1 << 14)
         wide = not self.acc_mode and bound * self.scale + (1 << 30) >= 1 << 31
         v = _work("int", (nimg, ctot, npix), np.int64 if wide else np.int32)
@@ -620,7 +670,7 @@ class _Layer:
         earlier one (legal; the later drain wins)."""
         nimg, rows = len(amems), self.cfg.rows
         row = 0
-        if self.ostride == self.tiles * self.wpt:
+        if self.ostride == self.out_words:
             # each group's channels are one block of AMem; groups whose blocks
             # follow each other are stored as one block (one numpy call)
             blocks = []                                 # [first word, first row, channels]

@@ -5,7 +5,9 @@ shape (C, H, W) lives at a base address with a channel stride S (words): the
 pixels of channel c, flattened in raster order p = y*W + x, fill words
 base + c*S + p // rows, lane p % rows.  A channel takes T = ceil(H*W/rows)
 words ("tiles"); lanes past H*W in its last word are padding and read as
-don't-care (the aligner masks them; the drain writes them as 0).
+don't-care (the aligner masks them; the drain writes them as 0).  Each
+tensor has its own H x W: a stride-2 layer's output is ceil(H/2) x ceil(W/2)
+of its input, so its channels take To = ceil(ceil(H/2)*ceil(W/2)/rows) words.
 
 Raw-accumulator ("acc" mode) tensors store each pixel as an int32 split in 8
 nibble planes: channel c, tile t uses words base + c*S + 8t + k, k = 0..7, and

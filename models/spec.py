@@ -195,6 +195,7 @@ FIELDS: dict[Op, tuple[Field, ...]] = {
         ("W", 40, 10, "image width in pixels, 1..1023"),
         ("OSTRIDE", 24, 16, "AMem words between consecutive output channels"),
         ("NDENSE", 8, 16, "dense steps per tile (Cin*K*K); counts skipped steps"),
+        ("STRIDE2", 2, 1, "1 = stride 2: keep the outputs at even (y, x); act mode only"),
         ("MODE", 1, 1, "0 = act (requantize to 4 bit), 1 = acc (raw int32)"),
         ("HAS_BIAS", 0, 1, "1 = every GROUP is followed by cols/4 BIAS words"),
     ),
@@ -243,7 +244,8 @@ class Err(IntEnum):
     EMPTY_PROGRAM = 2    # the first instruction is END
     MALFORMED = 3        # instruction kind not allowed here (sequence grammar)
     RESERVED = 4         # a reserved bit is set
-    BAD_FIELD = 5        # H/W = 0, NCOLS 0 or > cols, TAP > 8, OSTRIDE too small, NDENSE < NSTEPS
+    BAD_FIELD = 5        # H/W = 0, NCOLS 0 or > cols, TAP > 8, OSTRIDE too small, NDENSE < NSTEPS,
+                         # STRIDE2 with MODE acc
     IMEM_RANGE = 6       # fetch at an address >= idepth
     WMEM_RANGE = 7       # WBASE + NSTEPS > wdepth
     AMEM_RANGE = 8       # an input channel or the group's output lies beyond adepth

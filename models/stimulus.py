@@ -16,6 +16,8 @@ can be replayed alone (the soak's scheme).
     case = S.draw_layer(rng, cfg, S.LAYER_SOAK)   # a models.case.Case that compiles for cfg
     dw3 = S.LAYER_DEFAULT.replace(kernels=((3, 1.0),), sparsity=(("dw", 1.0),), taps_kept=(2, 4))
     case3 = S.draw_layer(rng, cfg, dw3)
+    s2 = S.LAYER_DEFAULT.replace(strides=S.WITH_STRIDE2)         # a quarter of the layers stride 2
+    case_s2 = S.draw_layer(rng, cfg, s2)
     inputs, layers = S.draw_network(rng, cfg, S.network_block(cfg))   # for compile_network
     bus = S.BUS_TOP_BUSY.replace(long_delay_p=0.0)
     delays = [S.draw_delay(rng, bus) for _ in range(8)]
@@ -66,7 +68,7 @@ __all__ = [
     "StimulusError", "LayerKnobs", "NetworkKnobs", "BusKnobs", "case_rng",
     "draw_layer", "soak_case", "layer_cycles_bound", "draw_weights", "draw_requant", "draw_bias", "draw_network",
     "draw_delay", "draw_bus_addr", "draw_illegal", "ILLEGAL_KINDS",
-    "LAYER_DEFAULT", "LAYER_SOAK", "LAYER_SYSTEM", "LAYER_SYSTEM_SLOW", "slow_sim", "system_layer",
+    "STRIDES_DEFAULT", "WITH_STRIDE2", "LAYER_DEFAULT", "LAYER_SOAK", "LAYER_SYSTEM", "LAYER_SYSTEM_SLOW", "slow_sim", "system_layer",
     "bus_stress_layer", "NETWORK_DEFAULT", "network_block",
     "BUS_DEFAULT", "BUS_TOP_LOAD", "BUS_TOP_BUSY", "BUS_HOSTIF_PROFILES",
 ]
@@ -135,6 +137,18 @@ class _Knobs:
 # ---------------------------------------------------------------------------
 # Layers
 # ---------------------------------------------------------------------------
+WITH_STRIDE2: tuple[tuple[int, float], ...] = ((1, 3.0), (2, 1.0))
+"""A quarter of the layers stride 2 (act mode only)."""
+STRIDE1_ONLY: tuple[tuple[int, float], ...] = ((1, 1.0),)
+"""Stride 1 only: no draw consumes a random number for the stride, so the
+draws are those of the stimulus before stride 2 existed."""
+STRIDES_DEFAULT: tuple[tuple[int, float], ...] = WITH_STRIDE2
+"""The conv strides every knobs default draws (LayerKnobs.strides,
+NetworkKnobs.strides): a quarter of the layers stride 2
+(docs/architecture.md 6.3).  Pass ``strides=STRIDE1_ONLY`` to one knobs or
+to soak_case for stride 1 alone."""
+
+
 @dataclass(frozen=True)
 class LayerKnobs(_Knobs):
     """One random layer case (models.case.Case).  Defaults: the CLI ``gen``
@@ -161,6 +175,15 @@ class LayerKnobs(_Knobs):
     """Cout's range when it is not [1, max_c]."""
     kernels: tuple[tuple[int, float], ...] = ((1, 1.0), (3, 1.0))
     """(K, weight) pairs: the kernel size's distribution."""
+    strides: tuple[tuple[int, float], ...] = STRIDES_DEFAULT
+    """(stride, weight) pairs: the conv stride's distribution.  Stride 2 is
+    act mode only: a layer drawn as acc mode (acc_p) is stride 1, so the
+    stride-2 share is its weight share times (1 - acc_p)."""
+    stride2_tiny_p: float = 0.3
+    """Given stride 2: H and W each drawn from 1..3 instead (1 x 1 outputs,
+    a single output row or column, odd sizes); otherwise the usual shape
+    draw, which gives W < rows and W not a multiple of rows.  Not with
+    `tiles` (its tile count is a promise)."""
 
     # --- weights ---
     sparsity: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in SPARSITY_KINDS)
@@ -240,6 +263,8 @@ class LayerKnobs(_Knobs):
         if max(self.max_hw, *self.max_hw_mix, self.max_w or 1) > spec.DIM_MAX:
             raise ValueError(f"{c}.max_hw/max_w: images are at most {spec.DIM_MAX} pixels a side")
         _weights(c, "kernels", self.kernels, (1, 3))
+        _weights(c, "strides", self.strides, (1, 2))
+        _prob(c, "stride2_tiny_p", self.stride2_tiny_p)
         _weights(c, "sparsity", self.sparsity, SPARSITY_KINDS)
         _span(c, "taps_kept", self.taps_kept, 1, 9)
         _span(c, "random_zero_p", self.random_zero_p, 0.0, 1.0)
@@ -339,7 +364,10 @@ def _draw_tiled_hw(rng: np.random.Generator, rows: int, kn: LayerKnobs, max_h: i
 def _draw_layer_once(rng: np.random.Generator, cfg: Config, kn: LayerKnobs) -> Case:
     max_h = int(rng.choice(kn.max_hw_mix)) if kn.max_hw_mix else kn.max_hw
     k = _pick(rng, kn.kernels)
-    if kn.tiles is not None:
+    stride = _pick(rng, kn.strides)            # draws nothing when stride 1 is the only choice
+    if stride == 2 and kn.tiles is None and rng.random() < kn.stride2_tiny_p:
+        h, wd = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    elif kn.tiles is not None:
         h, wd = _draw_tiled_hw(rng, cfg.rows, kn, max_h)
     else:
         h = int(rng.integers(1, max_h + 1))
@@ -359,14 +387,16 @@ def _draw_layer_once(rng: np.random.Generator, cfg: Config, kn: LayerKnobs) -> C
     acc_fits = (kn.acc_max_out_words is None
                 or cout * -(-h * wd // cfg.rows) * spec.ACC_WORDS_PER_TILE <= kn.acc_max_out_words)
     mode = "acc" if acc_fits and rng.random() < kn.acc_p else "act"
-    scale, shift = draw_requant(rng, reference.layer(x, w, bias, mode="acc"), kn)
-    return Case(x, w, bias, scale, shift, mode)
+    if mode == "acc":
+        stride = 1                             # no stride-2 acc mode; acc_p wins
+    scale, shift = draw_requant(rng, reference.layer(x, w, bias, mode="acc", stride=stride), kn)
+    return Case(x, w, bias, scale, shift, mode, stride)
 
 
 def _layer_rejection(case: Case, cfg: Config, kn: LayerKnobs) -> tuple[str, str] | None:
     """None if the case meets the constraints, else (knob, reason)."""
     try:
-        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode, case.stride)
     except CompileError as e:
         return "max_hw/max_c/cin/cout/tiles", f"does not compile for config {cfg.name}: {e}"
     if kn.max_imem_words is not None and len(prog.imem) > kn.max_imem_words:
@@ -443,6 +473,11 @@ class NetworkKnobs(_Knobs):
     residual nor the classifier, uniform; None: [1, cols + 3]."""
     kernels: tuple[tuple[int, float], ...] = ((1, 1.0), (3, 1.0))
     """(K, weight) pairs of each layer's kernel (block: fixed 1, 3, 3, 1)."""
+    strides: tuple[tuple[int, float], ...] = STRIDES_DEFAULT
+    """(stride, weight) pairs of each layer's stride (random structure; the
+    acc classifier is always stride 1).  After a stride-2 layer the network
+    runs at the smaller size; a concatenated older tensor is one of the
+    newest tensor's size."""
     concat_p: float = 0.6
     """A layer reads, besides the newest tensor, an older one (channel
     concatenation), when there is one."""
@@ -474,6 +509,7 @@ class NetworkKnobs(_Knobs):
             if getattr(self, name) is not None:
                 _span(c, name, getattr(self, name), 1)
         _weights(c, "kernels", self.kernels, (1, 3))
+        _weights(c, "strides", self.strides, (1, 2))
         for name in ("concat_p", "residual_p", "acc_classifier_p"):
             _prob(c, name, getattr(self, name))
         if not isinstance(self.layer, LayerKnobs):
@@ -503,7 +539,7 @@ class _NetBuilder:
         self.act.append(name)
 
     def add_layer(self, name: str, srcs: list[str], k: int, cout: int, *, residual: bool = False,
-                  acc: bool = False, kind: str | None = None) -> None:
+                  acc: bool = False, kind: str | None = None, stride: int = 1) -> None:
         rng, lk = self.rng, self.kn.layer
         chans = [len(self.vals[s]) for s in srcs]
         wt = draw_weights(rng, cout, sum(chans), k, self.cfg.cols, lk, kind)
@@ -513,10 +549,10 @@ class _NetBuilder:
                 wt[co, chans[0] + co, k // 2, k // 2] = 1
         bias = draw_bias(rng, cout, lk)
         x = np.concatenate([self.vals[s] for s in srcs])
-        scale, shift = draw_requant(rng, reference.layer(x, wt, bias, mode="acc"), lk)
+        scale, shift = draw_requant(rng, reference.layer(x, wt, bias, mode="acc", stride=stride), lk)
         mode = "acc" if acc else "act"
-        self.layers.append(LayerDef(name, list(srcs), wt, bias, scale, shift, mode))
-        self.vals[name] = reference.layer(x, wt, bias, scale, shift, mode)
+        self.layers.append(LayerDef(name, list(srcs), wt, bias, scale, shift, mode, stride))
+        self.vals[name] = reference.layer(x, wt, bias, scale, shift, mode, stride=stride)
         if not acc:
             self.act.append(name)
 
@@ -532,12 +568,17 @@ def _draw_random_net(b: _NetBuilder) -> None:
     for i in range(n):
         classifier = i == n - 1 and rng.random() < kn.acc_classifier_p
         srcs = [b.act[-1]]
-        if len(b.act) >= 2 and rng.random() < kn.concat_p:
-            srcs.append(b.act[int(rng.integers(0, len(b.act) - 1))])
+        # older tensors of the newest one's size (all of them while every
+        # layer is stride 1, so the draws are those of the stride-1 networks)
+        same = [t for t in b.act[:-1] if b.vals[t].shape[1:] == b.vals[srcs[0]].shape[1:]]
+        if same and rng.random() < kn.concat_p:
+            srcs.append(same[int(rng.integers(0, len(same)))])
         residual = len(srcs) == 2 and rng.random() < kn.residual_p
         cout = (len(b.vals[srcs[1]]) if residual
                 else b.classifier_cout() if classifier else _uniform_int(rng, b.width))
-        b.add_layer(f"t{i}", srcs, _pick(rng, kn.kernels), cout, residual=residual, acc=classifier)
+        k = _pick(rng, kn.kernels)
+        stride = 1 if classifier else _pick(rng, kn.strides)
+        b.add_layer(f"t{i}", srcs, k, cout, residual=residual, acc=classifier, stride=stride)
 
 
 def _draw_block_net(b: _NetBuilder) -> None:
@@ -709,12 +750,13 @@ LAYER_SYSTEM_SLOW = LayerKnobs(max_hw=6, max_c=40)
 """The same on a slow simulation (chip configuration on Icarus)."""
 
 
-def soak_case(cfg: Config, seed: int, index: int):
+def soak_case(cfg: Config, seed: int, index: int, strides: tuple[tuple[int, float], ...] | None = None):
     """Case ``index`` of the soak with ``seed`` (verif/soak.py, the P6
     benchmark) and its compiled program: independent of the other indices,
-    so any one replays alone."""
-    case = draw_layer(case_rng(seed, index), cfg, LAYER_SOAK)
-    prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+    so any one replays alone.  strides: (stride, weight) pairs, e.g.
+    WITH_STRIDE2; None: LAYER_SOAK's (STRIDES_DEFAULT, stride 1 only)."""
+    case = draw_layer(case_rng(seed, index), cfg, LAYER_SOAK if strides is None else LAYER_SOAK.replace(strides=strides))
+    prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode, case.stride)
     return case, prog
 
 

@@ -77,18 +77,18 @@ class Mismatch(AssertionError):
     """An RTL run differs from the golden model; the message lists how."""
 
 
-def _locate(prog, addr: int) -> tuple[str, int, int, int] | None:
-    """(tensor, channel, tile, nibble plane) of AMem word ``addr`` in the
-    compiled program ``prog``, or None."""
+def _locate(prog, addr: int) -> tuple[str, int, int, int, int, int] | None:
+    """(tensor, channel, tile, nibble plane, tensor H, tensor W) of AMem
+    word ``addr`` in the compiled program ``prog``, or None.  Each tensor
+    has its own H x W (a stride-2 layer's output is smaller)."""
     if prog is None:
         return None
-    tiles = num_tiles(prog.h, prog.w, prog.cfg.rows)
     for t in prog.tensors.values():
         if t.base <= addr < t.base + t.channels * t.stride:
             ch, word = divmod(addr - t.base, t.stride)
             tile, plane = divmod(word, spec.ACC_WORDS_PER_TILE) if t.mode == "acc" else (word, 0)
-            if tile < tiles:
-                return t.name, ch, tile, plane
+            if tile < num_tiles(t.h, t.w, prog.cfg.rows):
+                return t.name, ch, tile, plane, t.h, t.w
     return None
 
 
@@ -108,9 +108,9 @@ def amem_diff(expected: np.ndarray, got: np.ndarray, prog=None, base: int = 0,
             if loc is None:
                 where = f"AMem word {a:#x} (no tensor) lane {r}"
             else:
-                name, ch, tile, plane = loc
+                name, ch, tile, plane, th, tw = loc
                 p = tile * rows + int(r)
-                yx = f"(y={p // prog.w},x={p % prog.w})" if p < prog.h * prog.w else "(padding)"
+                yx = f"(y={p // tw},x={p % tw})" if p < th * tw else "(padding)"
                 pl = f" nibble plane {plane}" if plane else ""
                 where = f"layer {name!r} ch {ch} pixel {yx}{pl} [word {a:#x} lane {r}]"
             lines.append(f"{where}: expected {int(expected[i, r])} got {int(got[i, r])}")

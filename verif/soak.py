@@ -98,7 +98,7 @@ def kind_of(case, prog) -> dict:
     """What a case is, for the records and the summary."""
     st = prog.layers[0]
     return {"mode": case.mode, "k": int(case.w.shape[-1]), "cin": st.cin, "cout": st.cout,
-            "h": prog.h, "w": prog.w, "bias": case.bias is not None,
+            "h": prog.h, "w": prog.w, "stride": case.stride, "bias": case.bias is not None,
             "steps": st.stored_words, "dense_steps": st.dense_words}
 
 

@@ -17,7 +17,8 @@ def ref_from_npz(path):
     with np.load(path) as z:
         d = {k: z[k] for k in z.files}
     mode = str(d["mode"]) if "mode" in d else "act"
-    return reference.layer(d["x"], d["w"], d.get("bias"), int(d["scale"]), int(d["shift"]), mode)
+    stride = int(d["stride"]) if "stride" in d else 1
+    return reference.layer(d["x"], d["w"], d.get("bias"), int(d["scale"]), int(d["shift"]), mode, stride=stride)
 
 
 @pytest.mark.parametrize("config", ["small", "chip"])
@@ -131,6 +132,15 @@ BAD_CASES = [
     ("float x", edit(x=np.ones((2, 3, 4))), r"^error: x: must be integers"),
     ("float w", edit(w=np.ones((3, 2, 3, 3), np.float32)), r"^error: w: must be integers"),
     ("float scale", edit(scale=np.float64(1.0)), r"^error: scale:"),
+    ("stride 3", {**good(), "stride": np.int64(3)}, r"^error: stride: must be the integer 1 or 2, got 3$"),
+    ("stride 0", {**good(), "stride": np.int64(0)}, r"^error: stride: must be the integer 1 or 2"),
+    ("stride -2", {**good(), "stride": np.int64(-2)}, r"^error: stride: must be the integer 1 or 2"),
+    ("stride 2 with acc", {**edit(mode=np.array("acc")), "stride": np.int64(2)},
+     r"^error: stride: stride 2 needs mode 'act'"),
+    ("stride string", {**good(), "stride": np.array("2")}, r"^error: stride: must be the integer 1 or 2"),
+    ("stride bool", {**good(), "stride": np.array(True)}, r"^error: stride: must be the integer 1 or 2"),
+    ("stride float", {**good(), "stride": np.float64(2.0)}, r"^error: stride: must be the integer 1 or 2"),
+    ("stride array", {**good(), "stride": np.array([2])}, r"^error: stride: must be the integer 1 or 2"),
 ]
 
 

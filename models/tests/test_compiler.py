@@ -81,7 +81,7 @@ def test_wmem_holds_exactly_the_valid_steps(c):
     ostride = tiles * (8 if mode == "acc" else 1)
     has_bias = bias is not None and bool(np.any(bias))
     assert L == {"H": h, "W": wd, "OSTRIDE": ostride, "NDENSE": cin * k * k,
-                 "MODE": int(mode == "acc"), "HAS_BIAS": int(has_bias)}, desc
+                 "STRIDE2": 0, "MODE": int(mode == "acc"), "HAS_BIAS": int(has_bias)}, desc
     assert lay["LAYERQ"] == {"SCALE": 3, "SHIFT": 5}
     ybase = prog.tensors["y"].base
     xbase = prog.tensors["x"].base

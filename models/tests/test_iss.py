@@ -67,7 +67,7 @@ def test_iss_on_case_generator(cfg, seed):
     """Cases drawn by models.case.random_case (the CLI's generator)."""
     rng = np.random.default_rng(1000 + seed)
     c = casemod.random_case(rng, cfg, max_hw=9 if cfg is CHIP else 13, max_c=40 if cfg is CHIP else None)
-    prog, mem, res = run_layer(cfg, c.x, c.w, c.bias, c.scale, c.shift, c.mode)
+    prog, mem, res = run_layer(cfg, c.x, c.w, c.bias, c.scale, c.shift, c.mode, c.stride)
     assert res.err == Err.NONE
     assert np.array_equal(prog.read(mem.amem, "y"), c.reference()), seed
     check_counters(res, prog, c.w)

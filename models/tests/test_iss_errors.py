@@ -352,7 +352,8 @@ def grammatical_garbage(draw):
         legal = lambda lo, hi: st.one_of(st.integers(lo, hi), st.integers(lo, hi), small(hi))  # noqa: E731
         words.append(isa.encode(Op.LAYER, H=draw(legal(1, 6)), W=draw(legal(1, 6)),
                                 OSTRIDE=draw(legal(5, 12)), NDENSE=draw(legal(6, 30)),
-                                MODE=draw(st.sampled_from([0, 0, 0, 1])), HAS_BIAS=int(has_bias)))
+                                MODE=draw(st.sampled_from([0, 0, 0, 1])), HAS_BIAS=int(has_bias),
+                                STRIDE2=draw(st.sampled_from([0, 0, 1]))))
         words.append(isa.encode(Op.LAYERQ, SCALE=draw(small(65535)), SHIFT=draw(small(31))))
         for _ in range(draw(st.integers(1, 3))):
             n = draw(small(6))

@@ -71,7 +71,7 @@ def test_fields_fit_below_opcode_and_reserved_masks():
     assert spec.reserved_mask(Op.BIAS) == 0
     assert spec.reserved_mask(Op.END) == (1 << 60) - 1
     # The documented reserved ranges (docs/isa.md).
-    assert spec.reserved_mask(Op.LAYER) == 0b11111100
+    assert spec.reserved_mask(Op.LAYER) == 0b11111000      # [7:3]; bit 2 is STRIDE2
     assert spec.reserved_mask(Op.STEP) == (1 << 40) - 1
 
 

@@ -302,7 +302,9 @@ def test_network_knobs():
         assert len(layers) == 3 and all(len(ld.inputs) == 1 for ld in layers)
         assert [ld.mode for ld in layers] == ["act", "act", "acc"] and layers[-1].w.shape[0] == 10
         assert {x.shape[1:] for x in inputs.values()} == {(4, 6)}
-    kn = S.NETWORK_DEFAULT.replace(layers=(4, 4), concat_p=1.0, residual_p=1.0, acc_classifier_p=0.0)
+    # (stride 1: a concatenated tensor must be of the newest one's size)
+    kn = S.NETWORK_DEFAULT.replace(layers=(4, 4), concat_p=1.0, residual_p=1.0, acc_classifier_p=0.0,
+                                   strides=((1, 1.0),))
     for i in range(10):
         inputs, layers = S.draw_network(S.case_rng(6, i), SMALL, kn)
         chans = {n: len(x) for n, x in inputs.items()} | {ld.name: ld.w.shape[0] for ld in layers}

@@ -72,8 +72,8 @@ def random_bias(rng: np.random.Generator, cout: int) -> np.ndarray:
     return rng.integers(-200, 201, size=cout)
 
 
-def run_layer(cfg, x, w, bias=None, scale=1, shift=0, mode="act"):
-    prog = compiler.compile_layer(cfg, x.shape, w, bias, scale, shift, mode)
+def run_layer(cfg, x, w, bias=None, scale=1, shift=0, mode="act", stride=1):
+    prog = compiler.compile_layer(cfg, x.shape, w, bias, scale, shift, mode, stride)
     mem = prog.memories({"x": x})
     res = iss.run(mem, prog.start_pc)
     return prog, mem, res
@@ -107,9 +107,9 @@ class Prog:
         self.words.append(int(word))
         return len(self.words) - 1
 
-    def layer(self, h, w, ostride, ndense, mode=0, has_bias=0, scale=1, shift=0) -> int:
+    def layer(self, h, w, ostride, ndense, mode=0, has_bias=0, scale=1, shift=0, stride2=0) -> int:
         pc = self.add(Op.LAYER, H=h, W=w, OSTRIDE=ostride, NDENSE=ndense, MODE=mode,
-                      HAS_BIAS=has_bias)
+                      HAS_BIAS=has_bias, STRIDE2=stride2)
         self.add(Op.LAYERQ, SCALE=scale, SHIFT=shift)
         return pc
 
@@ -137,7 +137,7 @@ def chained_reference(inputs: dict, layers) -> dict:
     t = dict(inputs)
     for ld in layers:
         x = np.concatenate([t[s] for s in ld.inputs], axis=0)
-        t[ld.name] = reference.layer(x, ld.w, ld.bias, ld.scale, ld.shift, ld.mode)
+        t[ld.name] = reference.layer(x, ld.w, ld.bias, ld.scale, ld.shift, ld.mode, stride=ld.stride)
     return t
 
 

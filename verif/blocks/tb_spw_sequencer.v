@@ -59,7 +59,10 @@ module tb_spw_sequencer #(
     output wire [15:0]          scale_o,
     output wire [4:0]           shift_o,
     output wire [19:0]          hw_o,
-    output wire [`SPW_TILE_W-1:0] tiles_o
+    output wire [`SPW_TILE_W-1:0] tiles_o,
+    output wire [ROWS-1:0]      cap_keep_o,
+    output wire                 stride2_o,
+    output wire [19:0]          howo_o
 );
     localparam IAW = $clog2(IDEPTH);
 
@@ -88,6 +91,7 @@ module tb_spw_sequencer #(
         .cap_o(cap), .cap_tile_o(cap_tile_o), .cap_oaddr_o(cap_oaddr_o), .cap_ncols_o(cap_ncols_o),
         .cap_bias_o(cap_bias_o), .ostride_o(ostride_o), .acc_mode_o(acc_mode_o), .scale_o(scale_o),
         .shift_o(shift_o), .hw_o(hw_o), .tiles_o(tiles_o),
+        .cap_keep_o(cap_keep_o), .stride2_o(stride2_o), .howo_o(howo_o),
         .cap_ok_i(cap_ok_i), .drain_quiet_i(drain_quiet_i)
     );
 

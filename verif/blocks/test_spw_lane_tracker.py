@@ -5,8 +5,9 @@ For random geometries (H, W in 1..1023, W = 1, W < ROWS, W a multiple of
 ROWS or not, W = 1023) the tracker is initialised, walked tile by tile with
 random restart / advance / idle cycles (and init / restart / advance
 collisions, whose priority is init > restart > advance), and after every
-cycle mask_o is compared for all nine taps (plus an illegal tap) and inimg_o
-once."""
+cycle mask_o is compared for all nine taps (plus an illegal tap), and inimg_o
+and keep_o (real pixels at even y and even x: a stride-2 layer's outputs,
+docs/architecture.md 6.3) once."""
 from __future__ import annotations
 
 import numpy as np
@@ -49,6 +50,9 @@ class TrackerModel:
 
     def inimg(self):
         return self.y < self.h
+
+    def keep(self):
+        return (self.y < self.h) & (self.y % 2 == 0) & (self.x % 2 == 0)
 
 
 def geometry(rng, rows):
@@ -106,6 +110,9 @@ class TB:
         inimg = unpack_lanes(d.inimg_o.value.to_unsigned(), self.rows, 1).astype(bool)
         assert np.array_equal(inimg, m.inimg()), \
             f"{where}: inimg_o {inimg.astype(int).tolist()} != {m.inimg().astype(int).tolist()}"
+        keep = unpack_lanes(d.keep_o.value.to_unsigned(), self.rows, 1).astype(bool)
+        assert np.array_equal(keep, m.keep()), \
+            f"{where}: keep_o {keep.astype(int).tolist()} != {m.keep().astype(int).tolist()}"
         for tap in taps:
             d.tap_i.value = int(tap)
             await Timer(10, unit="ps")

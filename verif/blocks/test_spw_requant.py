@@ -1,9 +1,13 @@
 """Bench for hdl/spw_requant.v against models.reference.requantize (act mode)
-and the acc-mode nibble-plane format of models.iss / models.memory.load_acc.
+and the acc-mode nibble-plane format of models.iss / models.memory.load_acc,
+then the lane moves of the keep-even drain (docs/architecture.md 6.3).
 
 Every cycle carries a random drain column (random, extreme and
 "near a rounding/clip boundary" values), bias, scale, shift, mode, nibble
-plane, padding lanes and address; outputs are compared two cycles later."""
+plane, padding lanes and address, and either the stride-1 route (every lane
+to itself, word written whole) or a random one (a random set of lanes, each
+to a distinct random lane; random lane write masks); outputs are compared two
+cycles later."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +25,35 @@ BENCH = Bench("requant", __name__)
 CORNER_CYCLES = 5 * (4 * 6 + 8) + 5
 
 
-def model_word(col, bias, scale, shift, acc_mode, nib, pad) -> np.ndarray:
+def model_word(col, bias, scale, shift, acc_mode, nib, pad, route=None) -> np.ndarray:
+    """The word written; ``route`` = (keep, dest, lo, hi) moves kept lane r
+    to lane dest[r], the other lanes being 0 (None: every lane stays)."""
     v = np.asarray(col, np.int64) + int(bias)
     if acc_mode:
         out = ((v & 0xFFFFFFFF) >> (4 * int(nib))) & 0xF
     else:
         out = requantize(v, scale, shift)
-    return np.where(pad, 0, out).astype(np.int64)
+    out = np.where(pad, 0, out).astype(np.int64)
+    if route is None:
+        return out
+    keep, dest = route[0], route[1]
+    moved = np.zeros_like(out)
+    for r in range(len(out)):
+        if keep >> r & 1:
+            moved[dest[r]] = out[r]
+    return moved
+
+
+def identity_route(rows: int):
+    full = (1 << rows) - 1
+    return full, list(range(rows)), full, 0
+
+
+def random_route(rng, rows: int):
+    """Some lanes, each to a distinct lane, and random lane write masks."""
+    keep = int(rng.integers(0, 1 << rows))
+    dest = [int(x) for x in rng.permutation(rows)]
+    return keep, dest, int(rng.integers(0, 1 << rows)), int(rng.integers(0, 1 << rows))
 
 
 class Stim:
@@ -66,12 +92,13 @@ class TB:
     def __init__(self, dut):
         self.dut = dut
         self.rows, self.acc_w, self.addr_w = dut_params(dut, "ROWS", "ACC_W", "ADDR_W")
+        self.lr = (self.rows - 1).bit_length()
         self.pipe = [None, None]     # expected (addr, word) per stage, None = not valid
         self.checks = 0
 
     async def start(self):
         await bring_up(self.dut, valid_i=0, col_i=0, bias_i=0, scale_i=0, shift_i=0, acc_mode_i=0,
-                       nib_i=0, pad_i=0, addr_i=0)
+                       nib_i=0, pad_i=0, addr_i=0, keep_i=0, dest_i=0, lo_i=0, hi_i=0)
 
     def check(self, when):
         exp = self.pipe[1]
@@ -79,10 +106,16 @@ class TB:
         if exp is None:
             assert v == 0, f"{when}: valid_o = 1, expected none"
             return
-        addr, word, info = exp
+        addr, word, info, route = exp
         assert v == 1, f"{when}: valid_o = 0, expected a word"
         got_addr = self.dut.addr_o.value.to_unsigned()
         assert got_addr == addr, f"{when}: addr_o {got_addr} != {addr}"
+        masks = (self.dut.lo_o.value.to_unsigned(), self.dut.hi_o.value.to_unsigned())
+        assert masks == route[2:], f"{when}: lane masks lo/hi {masks} != {route[2:]}"
+        # the word for addr + 1: the lanes of addr's mask cleared
+        hi_word = np.where([route[2] >> r & 1 for r in range(self.rows)], 0, word)
+        got_hi = unpack_lanes(self.dut.word_hi_o.value.to_unsigned(), self.rows, 4)
+        assert np.array_equal(got_hi, hi_word), f"{when}: word_hi_o {got_hi.tolist()} != {hi_word.tolist()}"
         got = unpack_lanes(self.dut.word_o.value.to_unsigned(), self.rows, 4)
         if not np.array_equal(got, word):
             bad = np.nonzero(got != word)[0]
@@ -90,13 +123,19 @@ class TB:
             raise AssertionError(
                 f"{when}: lanes {bad.tolist()}: rtl {got[bad].tolist()} != model {word[bad].tolist()} "
                 f"(col {col[bad].tolist()} bias {bias} scale {scale} shift {shift} acc {acc} "
-                f"nib {nib} pad {pad[bad].astype(int).tolist()})")
+                f"nib {nib} pad {pad[bad].astype(int).tolist()}; keep {route[0]:#x} dest {route[1]})")
         self.checks += 1
 
-    async def cycle(self, valid, col=None, bias=0, scale=0, shift=0, acc=0, nib=0, pad=None, addr=0):
+    async def cycle(self, valid, col=None, bias=0, scale=0, shift=0, acc=0, nib=0, pad=None, addr=0,
+                    route=None):
         d = self.dut
         d.valid_i.value = int(valid)
         if valid:
+            route = route or identity_route(self.rows)
+            d.keep_i.value = route[0]
+            d.dest_i.value = pack_lanes(route[1], self.lr)
+            d.lo_i.value = route[2]
+            d.hi_i.value = route[3]
             d.col_i.value = pack_lanes(col, self.acc_w)
             d.bias_i.value = bias & 0x7FFF
             d.scale_i.value = scale
@@ -105,15 +144,15 @@ class TB:
             d.nib_i.value = int(nib)
             d.pad_i.value = pack_lanes(pad.astype(int), 1)
             d.addr_i.value = addr
-            exp = (addr, model_word(col, bias, scale, shift, acc, nib, pad),
-                   (np.asarray(col), bias, scale, shift, acc, nib, pad))
+            exp = (addr, model_word(col, bias, scale, shift, acc, nib, pad, route),
+                   (np.asarray(col), bias, scale, shift, acc, nib, pad), route)
         else:
             exp = None
         await FallingEdge(d.clk_i)
         self.pipe = [exp, self.pipe[0]]
 
 
-async def run_random(tb: TB, rng, n: int, acc_p: float):
+async def run_random(tb: TB, rng, n: int, acc_p: float, route_p: float = 0.0):
     st = Stim(rng, tb.rows, tb.acc_w, tb.addr_w)
     for i in range(n):
         valid = rng.random() < 0.85
@@ -121,8 +160,9 @@ async def run_random(tb: TB, rng, n: int, acc_p: float):
             bias, scale, shift = st.params()
             col = st.column(bias, scale, shift)
             pad = rng.random(tb.rows) < (0.3 if rng.random() < 0.2 else 0.0)
+            route = random_route(rng, tb.rows) if rng.random() < route_p else None
             await tb.cycle(True, col, bias, scale, shift, rng.random() < acc_p,
-                           int(rng.integers(0, 8)), pad, int(rng.integers(0, 1 << tb.addr_w)))
+                           int(rng.integers(0, 8)), pad, int(rng.integers(0, 1 << tb.addr_w)), route)
         else:
             await tb.cycle(False)
         tb.check(f"cycle {i}")
@@ -147,6 +187,15 @@ async def test_acc_mode(dut):
     tb = TB(dut)
     await tb.start()
     await run_random(tb, make_rng(dut, "acc"), BENCH.work["cycles"] // 2, 0.8)
+
+
+@BENCH.test(cycles=lambda work, cfg: work["cycles"] // 2)
+async def test_lane_moves(dut):
+    """Random lane moves and write masks (the keep-even drain) mixed with
+    stride-1 words, in act and acc mode."""
+    tb = TB(dut)
+    await tb.start()
+    await run_random(tb, make_rng(dut, "moves"), BENCH.work["cycles"] // 2, 0.2, route_p=0.7)
 
 
 @BENCH.test(cycles=CORNER_CYCLES)

@@ -6,7 +6,8 @@ IMem and WMem) against two models:
   stage must issue (WMem address, aligner word and lane offsets, bank reads,
   lane mask), what the MAC stage must see (first / last, the weight word) and
   what each capture hands the drain (tile, output address, columns, biases,
-  layer constants);
+  the tile's keep mask of even-(y, x) pixels, layer constants including
+  STRIDE2 and Ho*Wo);
 * the ISS (models/iss.py): error code, error PC and performance counters.
 
 The drain side (cap_ok_i, drain_quiet_i) is driven from here, in two modes:
@@ -18,6 +19,8 @@ and stay inside AMem; ``random`` is any pattern a drain may produce
 stream, the error and the timing-independent counters must not change.
 
 Programs: compiled random layers and two-layer networks at random START_PC,
+a quarter of their layers stride 2 (the stride-2 checks: To against OSTRIDE
+and the group's output range, STRIDE2 with acc mode),
 and mutants of them (a word replaced, a bit flipped, an opcode changed, the
 program cut short, a field at its maximum), which must stop with the ISS's
 error at the ISS's PC, issue nothing after the fault, and never hang.  All
@@ -42,7 +45,7 @@ from models.spec import (ACC_WORDS_PER_TILE, BIAS_PER_WORD, FIELDS, INSTR_BITS, 
 from verif.common import coverage as cov
 from verif.common import make_rng, pack_lanes, unpack_lanes
 from verif.common.bench import Bench, bring_up
-from verif.common.drain_model import DrainModel
+from verif.common.drain_model import DrainModel, keep_mask
 
 TOP = "tb_spw_sequencer"
 BENCH = Bench("sequencer", __name__)
@@ -123,7 +126,9 @@ def expected_stream(cfg, imem: np.ndarray, start_pc: int, err: Err, err_pc: int)
                 macs.append((True, True, None))
             caps.append(dict(tile=t, oaddr=g["OADDR"], ncols=g["NCOLS"], bias=tuple(bias),
                              ostride=lay["OSTRIDE"], acc=lay["MODE"], scale=lay["SCALE"],
-                             shift=lay["SHIFT"], hw=lay["H"] * lay["W"], tiles=lay["T"]))
+                             shift=lay["SHIFT"], hw=lay["H"] * lay["W"], tiles=lay["T"],
+                             keep=keep_mask(cfg.rows, lay["H"], lay["W"], t), stride2=lay["STRIDE2"],
+                             howo=-(-lay["H"] // 2) * -(-lay["W"] // 2)))
 
 
 def _issue(cfg, lay, t, tap, caddr, waddr):
@@ -232,7 +237,8 @@ class TB:
                                bias=tuple(int(b) for b in unpack_lanes(bias_bus, cfg.cols, 15, signed=True)),
                                ostride=int(d.ostride_o.value), acc=int(d.acc_mode_o.value),
                                scale=int(d.scale_o.value), shift=int(d.shift_o.value), hw=int(d.hw_o.value),
-                               tiles=int(d.tiles_o.value))
+                               tiles=int(d.tiles_o.value), keep=int(d.cap_keep_o.value),
+                               stride2=int(d.stride2_o.value), howo=int(d.howo_o.value))
                 caps.append(capture)
             if (m >> M_DONE) & 1:
                 break
@@ -320,20 +326,22 @@ class TB:
 def legal_program(rng, cfg):
     """A compiled random layer or two-layer network: (memories, IMem words, text)."""
     if rng.random() < 0.6:
-        case = S.draw_layer(rng, cfg, S.LAYER_DEFAULT.replace(max_hw=7, max_c=cfg.cols + 5))
-        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+        case = S.draw_layer(rng, cfg, S.LAYER_DEFAULT.replace(max_hw=7, max_c=cfg.cols + 5,
+                                                              strides=S.WITH_STRIDE2))
+        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode,
+                             case.stride)
         desc = f"layer Cin={case.x.shape[0]} Cout={case.w.shape[0]} H={case.x.shape[1]} " \
-               f"W={case.x.shape[2]} K={case.w.shape[2]} {case.mode}"
+               f"W={case.x.shape[2]} K={case.w.shape[2]} stride {case.stride} {case.mode}"
         inputs = {"x": case.x}
     else:
         # two layers, the second reading both the input and the first's output
         knobs = S.NetworkKnobs(layers=(2, 2), h=(1, 6), w=(1, 6), inputs=(1, 1), width=(1, cfg.cols + 3),
-                               concat_p=1.0, residual_p=0.0, acc_classifier_p=0.5)
+                               concat_p=1.0, residual_p=0.0, acc_classifier_p=0.5, strides=S.WITH_STRIDE2)
         inputs, layers = S.draw_network(rng, cfg, knobs)
         (x,) = inputs.values()
         prog = compile_network(cfg, x.shape[1], x.shape[2], {n: len(v) for n, v in inputs.items()}, layers)
         desc = (f"network {'->'.join(str(len(v)) for v in [x] + [lay.w for lay in layers])} "
-                f"H={x.shape[1]} W={x.shape[2]}")
+                f"H={x.shape[1]} W={x.shape[2]} strides {[lay.stride for lay in layers]}")
     return prog.memories(inputs), [int(v) for v in prog.imem], desc
 
 
@@ -356,7 +364,19 @@ def place(rng, cfg, words, off_end: bool):
 
 MUTATIONS = ("random word", "bit flip", "opcode", "cut", "END", "field at maximum", "reserved bit",
              "END first", "WBASE near the end", "OADDR near the end", "CADDR near the end", "TAP beyond 8",
-             "duplicate")
+             "OADDR at the limit", "STRIDE2 toggled", "STRIDE2 with acc", "duplicate")
+
+
+def _set_field(word: int, op: Op, name: str, value: int) -> int:
+    f = next(f for f in FIELDS[op] if f.name == name)
+    return (word & ~(f.mask << f.lsb)) | (value & f.mask) << f.lsb
+
+
+def _out_words(rows: int, lay: dict) -> int:
+    """AMem words per output channel of a layer (docs/architecture.md 5, 6.3)."""
+    if lay["STRIDE2"]:
+        return num_tiles(-(-lay["H"] // 2) * -(-lay["W"] // 2), 1, rows)
+    return num_tiles(lay["H"], lay["W"], rows) * (ACC_WORDS_PER_TILE if lay["MODE"] else 1)
 
 
 def mutate(rng, cfg, image: np.ndarray, start_pc: int, n: int, kind: str):
@@ -393,6 +413,38 @@ def mutate(rng, cfg, image: np.ndarray, start_pc: int, n: int, kind: str):
         i = int(rng.choice(at))
         f = next(f for f in FIELDS[Op.STEP] if f.name == "TAP")
         word = (int(img[i]) & ~(f.mask << f.lsb)) | int(rng.integers(9, 16)) << f.lsb
+    elif kind.startswith("STRIDE2"):
+        # the stride-2 LAYER checks: OSTRIDE against To or T, MODE acc
+        at = [a for a in range(start_pc, start_pc + n) if opcode(int(img[a])) == Op.LAYER]
+        if not at:
+            return img, f"{kind}: no LAYER word"
+        i = int(rng.choice(at))
+        _, f_, _ = decode(int(img[i]))
+        word = _set_field(int(img[i]), Op.LAYER, "STRIDE2", 1 - f_["STRIDE2"])
+        if kind == "STRIDE2 with acc":
+            word = _set_field(_set_field(word, Op.LAYER, "STRIDE2", 1), Op.LAYER, "MODE", 1)
+    elif kind == "OADDR at the limit":
+        # the last OADDR whose group fits AMem, or one past it: the output
+        # range check with the layer's words per channel (To with stride 2);
+        # a stride-2 group whose To differs from T is preferred
+        groups = []
+        for a in range(start_pc, start_pc + n):
+            if opcode(int(img[a])) == Op.LAYER:
+                lay = decode(int(img[a]))[1]
+            elif opcode(int(img[a])) == Op.GROUP:
+                groups.append((a, lay))
+        if not groups:
+            return img, f"{kind}: no GROUP word"
+        s2 = [(a, lay) for a, lay in groups if lay["STRIDE2"] and
+              _out_words(cfg.rows, lay) != num_tiles(lay["H"], lay["W"], cfg.rows)]
+        pick = s2 or groups
+        i, lay = pick[int(rng.integers(0, len(pick)))]
+        _, g, _ = decode(int(img[i]))
+        value = cfg.adepth - (g["NCOLS"] - 1) * lay["OSTRIDE"] - _out_words(cfg.rows, lay) + int(rng.integers(0, 2))
+        if not 0 <= value < 1 << 16:
+            return img, f"{kind}: no such OADDR"
+        word = _set_field(int(img[i]), Op.GROUP, "OADDR", value)
+        kind = f"{kind} ({value}, stride {lay['STRIDE2'] + 1})"
     elif kind.endswith("near the end"):
         # an address just below a memory's end, so the group or channel ends past it
         name = kind.split()[0]
@@ -471,6 +523,59 @@ async def test_programs(dut):
                   sorted(Err(e).name for e in errs))
     missing = set(Err) - errs
     assert not missing or n < 40, f"outcomes never exercised: {sorted(e.name for e in missing)}"
+
+
+def stride2_check_programs(rng, cfg):
+    """Stride-2 layers whose To differs from T, with the fields the stride-2
+    checks read at and one past their limits: (name, memories, IMem image,
+    the error expected)."""
+    out = []
+    for h, w in ((7, 7), (5, 2 * cfg.rows + 1), (1, 3 * cfg.rows)):
+        cin, cout = 2, cfg.cols + 3        # two groups, the last one partial
+        wts = rng.integers(-8, 8, size=(cout, cin, 3, 3))
+        prog = compile_layer(cfg, (cin, h, w), wts, None, 3, 4, "act", 2)
+        mem = prog.memories({"x": rng.integers(0, 16, size=(cin, h, w))})
+        words = [int(v) for v in prog.imem]
+        lay_at = next(a for a, v in enumerate(words) if opcode(v) == Op.LAYER)
+        grp_at = [a for a, v in enumerate(words) if opcode(v) == Op.GROUP]
+        lay = decode(words[lay_at])[1]
+        to = _out_words(cfg.rows, lay)
+        assert to < num_tiles(h, w, cfg.rows), (h, w)
+        variants = [("as compiled", {}, Err.NONE),
+                    ("OSTRIDE = To", {lay_at: ("OSTRIDE", to)}, Err.NONE),
+                    ("OSTRIDE = To - 1", {lay_at: ("OSTRIDE", to - 1)}, Err.BAD_FIELD),
+                    ("MODE acc", {lay_at: ("MODE", 1)}, Err.BAD_FIELD)]
+        g = decode(words[grp_at[-1]])[1]
+        top = cfg.adepth - (g["NCOLS"] - 1) * lay["OSTRIDE"] - to
+        variants += [("last group at the AMem end", {grp_at[-1]: ("OADDR", top)}, Err.NONE),
+                     ("last group one past the AMem end", {grp_at[-1]: ("OADDR", top + 1)}, Err.AMEM_RANGE)]
+        for name, edits, err in variants:
+            image = np.zeros(cfg.idepth, np.uint64)
+            ws = list(words)
+            for a, (field, value) in edits.items():
+                ws[a] = _set_field(ws[a], opcode(ws[a]), field, value)
+            image[:len(ws)] = np.array(ws, np.uint64)
+            out.append((f"stride 2 H={h} W={w} (T {num_tiles(h, w, cfg.rows)}, To {to}): {name}", mem, image, err))
+    return out
+
+
+# 18 programs, each with two drains, each run well under 2 * RUN_CYCLES
+@BENCH.test(cycles=lambda work, cfg: 18 * 2 * 2 * RUN_CYCLES)
+async def test_stride2_checks(dut):
+    """The stride-2 LAYER and GROUP checks at their limits: OSTRIDE against
+    To, the group's output range with To, STRIDE2 with acc mode."""
+    cfg = BENCH.cfg
+    rng = make_rng(dut, "sequencer_stride2")
+    tb = TB(dut, cfg)
+    await tb.start(rng)
+    for name, mem, image, err in stride2_check_programs(rng, cfg):
+        res = iss.run(Memories(cfg, mem.amem.copy(), mem.wmem.copy(), image.copy()), 0)
+        assert res.err == err, f"{name}: the ISS says {res.err.name}, the test expects {err.name}"
+        for mode in ("exact", "random"):
+            drain = DrainModel(cfg.rows, cfg.adepth) if mode == "exact" else RandomDrain(rng)
+            got = await tb.run(f"{name} ({mode} drain)", image, 0, drain, max_cycles=40 * res.cycles + 2000)
+            tb.check(f"{name} ({mode} drain)", image, 0, res, got, exact=mode == "exact")
+    dut._log.info("%d runs, %d events checked", tb.runs, tb.checked_events)
 
 
 # --------------------------------------------------------------------------- pytest

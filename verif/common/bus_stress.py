@@ -32,7 +32,7 @@ from cocotb.triggers import RisingEdge, with_timeout
 
 from models import iss, spec
 from models.case import Case
-from models.compiler import Compiled, compile_layer
+from models.compiler import Compiled
 from models.memory import Memories, nibbles_to_ints
 from models.stimulus import (BUS_TOP_BUSY, BUS_TOP_LOAD, BusKnobs, bus_stress_layer, draw_illegal, draw_layer,
                              slow_sim)
@@ -144,7 +144,7 @@ async def prepare(drv: TopDriver, rng: np.random.Generator, sim: str) -> BusStre
     slow = slow_sim(cfg, sim)
     n_busy = 10 if slow else 24
     case = _stress_case(rng, cfg, slow, n_busy)
-    prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+    prog = case.compile(cfg)
     mem = prog.memories({"x": case.x})
     exp = mem.copy()
     res = iss.run(exp)

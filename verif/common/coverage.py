@@ -71,6 +71,12 @@ MODEL: dict[str, tuple[tuple[str, ...], str]] = {
     "spw.layer.groups": (
         ("single_group", "multi_group", "partial_group", "full_groups"),
         "G == 1 / G > 1; Cout % cols != 0 (last GROUP has NCOLS < cols) / == 0"),
+    "spw.layer.stride": (
+        ("s1", "s2", "s2_k1", "s2_k3", "s2_odd_h", "s2_odd_w", "s2_tile_spans_rows", "s2_row_spans_tiles",
+         "s2_split_write", "s2_empty_tile", "s2_output_padding"),
+        "LAYER.STRIDE2 0 / 1; stride-2 layers: K = 1 / 3, H odd, W odd, W < rows, W > rows, a tile whose "
+        "kept pixels straddle two output words (both banks written in one cycle), a tile that keeps no "
+        "pixel (writes nothing), Ho*Wo % rows != 0 (the last output word's padding lanes zeroed)"),
     "spw.layer.mode": (("act", "acc"), "output mode"),
     "spw.layer.bias": (("bias", "no_bias"), "LAYER.HAS_BIAS"),
     "spw.sparsity.taps_per_channel": (
@@ -231,7 +237,6 @@ def sample_compiled(prog) -> None:
     """Structure of a compiled program (models.compiler.Compiled)."""
     cfg = prog.cfg
     rows, cols = cfg.rows, cfg.cols
-    h, w = prog.h, prog.w
     # tensor of an AMem address, for concatenation
     spans = [(t.base, t.base + t.channels * t.stride, t.name) for t in prog.tensors.values()]
 
@@ -243,6 +248,10 @@ def sample_compiled(prog) -> None:
     for i, st in enumerate(prog.layers):
         words = prog.imem[pcs[i]:pcs[i + 1]]
         lay = isa.decode(int(words[0]))[1]
+        # the grid the layer runs on, as its LAYER word tells the hardware
+        # (with stride 2 the tensors of one program have different sizes)
+        h, w = lay["H"], lay["W"]
+        sample("spw.layer.stride", *stride_bins(h, w, rows, st.k, bool(lay.get("STRIDE2", 0))))
         sample("spw.layer.kernel", f"k{st.k}")
         sample("spw.layer.mode", st.mode)
         sample("spw.layer.bias", "bias" if lay["HAS_BIAS"] else "no_bias")
@@ -291,6 +300,36 @@ def sample_compiled(prog) -> None:
     sample("spw.program.structure", *structure)
 
 
+def stride_bins(h: int, w: int, rows: int, k: int, stride2: bool) -> list[str]:
+    """Bins of spw.layer.stride for one layer on an h x w input grid.  The
+    per-tile facts follow docs/architecture.md 6.3 from the raster order
+    alone: a tile keeps the pixels at even (y, x), and its kept run starts
+    at output index p0 (the count kept by the earlier tiles)."""
+    if not stride2:
+        return ["s1"]
+    b = ["s2", f"s2_k{k}"]
+    if h % 2:
+        b.append("s2_odd_h")
+    if w % 2:
+        b.append("s2_odd_w")
+    if w < rows:
+        b.append("s2_tile_spans_rows")
+    if w > rows:
+        b.append("s2_row_spans_tiles")
+    p = np.arange(h * w)
+    keep = ((p // w) % 2 == 0) & ((p % w) % 2 == 0)
+    tiles = -(-h * w // rows)
+    n = np.add.reduceat(np.pad(keep, (0, tiles * rows - h * w)).astype(np.int64), np.arange(0, tiles * rows, rows))
+    p0 = np.concatenate(([0], np.cumsum(n)[:-1]))
+    if ((n > 0) & ((p0 % rows) + n > rows)).any():
+        b.append("s2_split_write")
+    if (n == 0).any():
+        b.append("s2_empty_tile")
+    if (-(-h // 2) * -(-w // 2)) % rows:
+        b.append("s2_output_padding")
+    return b
+
+
 # --------------------------------------------------------------------------- values
 def sample_values(mode: str, v: np.ndarray, scale: int, shift: int) -> None:
     """``v`` = acc + bias of one layer's real pixels (any shape)."""
@@ -327,7 +366,7 @@ def sample_case(case) -> None:
     """Requant / acc outcomes of one models.case.Case."""
     from models import reference
 
-    sample_values(case.mode, reference.layer(case.x, case.w, case.bias, mode="acc"),
+    sample_values(case.mode, reference.layer(case.x, case.w, case.bias, mode="acc", stride=case.stride),
                   case.scale, case.shift)
 
 
@@ -339,7 +378,7 @@ def sample_network(inputs: dict, layers) -> None:
     t = {k: np.asarray(v) for k, v in inputs.items()}
     for ld in layers:
         x = np.concatenate([t[s] for s in ld.inputs], axis=0)
-        v = reference.layer(x, ld.w, ld.bias, mode="acc")
+        v = reference.layer(x, ld.w, ld.bias, mode="acc", stride=ld.stride)
         sample_values(ld.mode, v, ld.scale, ld.shift)
         t[ld.name] = v if ld.mode == "acc" else reference.requantize(v, ld.scale, ld.shift)
 

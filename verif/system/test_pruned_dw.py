@@ -4,7 +4,6 @@ The example of docs/verification.md, "Adding a test"."""
 import pytest
 
 from models import stimulus as S
-from models.compiler import compile_layer
 from rtlsim.driver import TopDriver
 from verif.common import coverage as cov
 from verif.common import make_rng
@@ -24,7 +23,7 @@ async def pruned_dw_layers(dut):
     rng = make_rng(dut, "pruned_dw_layers")
     for i in range(BENCH.work["cases"]):
         case = S.draw_layer(rng, BENCH.cfg, KNOBS)                        # 2. stimulus
-        prog = compile_layer(BENCH.cfg, case.x.shape, case.w, case.bias, case.scale, case.shift)
+        prog = case.compile(BENCH.cfg)
         await run_and_check(drv, f"pruned dw case {i}", prog.memories({"x": case.x}), prog,  # 3. run, 4. check
                             imem_words=len(prog.imem), wmem_words=len(prog.wmem))
         cov.sample_compiled(prog)                                         # 5. coverage

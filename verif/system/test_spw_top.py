@@ -111,10 +111,11 @@ async def random_layers(dut):
     await drv.check_identity()
     for i in range(BENCH.work["ncases"]):
         case = S.draw_layer(rng, cfg, _layer_knobs())
-        prog = compile_layer(cfg, case.x.shape, case.w, case.bias, case.scale, case.shift, case.mode)
+        prog = case.compile(cfg)
         cout, cin, k, _ = case.w.shape
         name = (f"case {i}: Cin={cin} Cout={cout} H={case.x.shape[1]} W={case.x.shape[2]} K={k} "
-                f"mode={case.mode} steps={prog.layers[0].stored_words}/{prog.layers[0].dense_words}")
+                f"stride={case.stride} mode={case.mode} "
+                f"steps={prog.layers[0].stored_words}/{prog.layers[0].dense_words}")
         dut._log.info(name)
         await run_and_check(drv, name, prog.memories({"x": case.x}), prog,
                             imem_words=len(prog.imem), wmem_words=len(prog.wmem))
@@ -317,7 +318,7 @@ async def backdoor_paths(dut):
 # (verif/common/coverage.py).  Each case is checked like any other run.
 # ---------------------------------------------------------------------------
 def _closure_cases(cfg: spec.Config, rng: np.random.Generator) -> list[tuple]:
-    """(name, x, w, bias, scale, shift, mode) in terms of rows/cols."""
+    """(name, x, w, bias, scale, shift, mode, stride) in terms of rows/cols."""
     rows, cols = cfg.rows, cfg.cols
     nz = np.array([v for v in range(-8, 8) if v])
 
@@ -380,6 +381,17 @@ def _closure_cases(cfg: spec.Config, rng: np.random.Generator) -> list[tuple]:
     wt[2 * cols:, :, 1, :2] = rng.choice(nz, size=(cols, 2, 2))
     for mode in ("act", "acc"):
         cases.append((f"3x3 groups empty, dense and 5/9, {mode}", xs(2, 2, 3), wt, None, 1, 5, mode))
+    cases = [c + (1,) for c in cases]
+    # stride 2 (spw.layer.stride): a tile whose kept pixels straddle two
+    # output words (both banks written in one cycle) with H odd; W < rows
+    # with H and W odd and the output's padding lanes zeroed; tiles of odd
+    # rows that keep nothing, at K=1 over two groups
+    cases.append(("stride 2, split writes", xs(3, 3, rows + 2), rng.choice(nz, size=(cols + 2, 3, 3, 3)),
+                  rng.integers(-60, 60, cols + 2), 3, 6, "act", 2))
+    cases.append(("stride 2, W < rows, odd H and W", xs(2, 5, rows // 2 + 1), rng.choice(nz, size=(3, 2, 3, 3)),
+                  None, 5, 6, "act", 2))
+    cases.append(("stride 2, K=1, tiles keeping nothing", xs(4, 4, 2 * rows), rng.choice(nz, size=(cols + 1, 4, 1, 1)),
+                  None, 9, 5, "act", 2))
     return cases
 
 
@@ -389,9 +401,9 @@ async def coverage_closure(dut):
     """Directed layers for the coverage model's hard bins (see _closure_cases);
     each is compared with the golden model like the random cases."""
     cfg, rng, drv = await _start(dut, "coverage_closure")
-    for name, x, wt, bias, scale, shift, mode in _closure_cases(cfg, rng):
-        case = Case(x, wt, bias, scale, shift, mode)
-        prog = compile_layer(cfg, x.shape, wt, bias, scale, shift, mode)
+    for name, x, wt, bias, scale, shift, mode, stride in _closure_cases(cfg, rng):
+        case = Case(x, wt, bias, scale, shift, mode, stride)
+        prog = case.compile(cfg)
         dut._log.info("closure case '%s': %s", name, prog.layers[0])
         await run_and_check(drv, f"closure case '{name}'", prog.memories({"x": x}), prog,
                              imem_words=len(prog.imem), wmem_words=len(prog.wmem))
