@@ -161,6 +161,20 @@ DEMO_SIM ?= verilator
 demo: setup ## main job: the sparse INT4 digits model through the RTL, checked, with a report
 	$(PY) -m verif.demo --sim $(DEMO_SIM)
 
+# One inference of a seed network (models/seednets.py) for the chip
+# configuration through the RTL, every program checked against the golden
+# model: NET=ibssl-cifar100 | resnet18-3of9.  NET_ARGS: more models/netrun.py
+# arguments, e.g. --scale small, --config small, --backend golden.
+NET      ?= ibssl-cifar100
+NET_SIM  ?= verilator
+NET_ARGS ?=
+.PHONY: net net-docs
+net: setup ## one seed-network inference (NET) on chip through the RTL: PASS, cycles, utilization, TOPS, bus
+	$(PY) -m models.netrun $(NET) --config chip --backend rtl --sim $(NET_SIM) $(NET_ARGS)
+
+net-docs: setup ## regenerate docs/networks.md's per-layer tables and plot (golden model; cycle-exact with the RTL)
+	$(PY) -m models.netrun --docs
+
 train: setup ## re-train the digits models (FP, gradual pruning, INT4 DQ) -> models/trained/
 	$(PY) -m models.nn train
 

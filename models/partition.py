@@ -1,5 +1,5 @@
 """Partitioning a network that does not fit on-chip memory into a sequence of
-programs that each do (stride 1).
+programs that each fit.
 
 ``compile_network`` needs a whole network in IMem, WMem and AMem at once.
 ``plan_network`` takes the same network and returns a ``Plan``: a list of
@@ -18,10 +18,18 @@ steps, each one compiled program plus what the host moves around it.
   One COLS group that alone exceeds WMem cannot be split: error.
 * **Row bands.** When a layer's input + output tensors exceed AMem, the
   image is split into bands of rows.  A band's program runs on an image of
-  its own rows plus K//2 halo rows above and below (none past the true
-  image border, where the chip's zero padding is the right answer), and
-  the host keeps only the band's own output rows.  The band height is the
-  largest whose tiles fit AMem; if not even one row plus halos fits, error.
+  the input rows its own output rows need plus K//2 halo rows above and
+  below (none past the true image border, where the chip's zero padding is
+  the right answer), and the host keeps only the band's own output rows.
+  The band height is the largest whose tiles fit AMem; if not even one
+  output row fits, error.  A stride-2 layer's output row r needs input
+  rows 2r-K//2 .. 2r+K//2, and its band starts on an even input row, so
+  that the band program's even rows (the ones the chip keeps) are the
+  image's even rows: that may cost one extra row above.
+* **Grids.** Every tensor has its own H x W (a stride-2 layer halves it);
+  a layer's inputs share one.  A group whose external inputs are on
+  different grids is not compiled as one program (a program's inputs share
+  the grid its LAYER words name): the group ends before that layer.
 
 With both slices and bands, the order (bands outside or slices outside) is
 whichever moves fewer words: band-major reloads weights per band, slice-major
@@ -33,18 +41,16 @@ written (bands of equal height run the same program), and an input when
 the same rows of the same tensor are still at the same AMem address (the
 slices of one band).  ``Step`` records every transfer; ``Plan.words``
 sums them.
-
-Stride 2 layers are not handled yet: see ``_layer_halo`` and ``row_bands``,
-the two places that assume output row r needs input rows r-K//2..r+K//2.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from . import reference
 from .compiler import CompileError, Compiled, LayerDef, check_layer_params, compile_network
+from .memory import num_tiles
 from .shiftpw import dense_steps
 from .spec import ACC_WORDS_PER_TILE, DIM_MAX, FIELDS, Config, Op
 
@@ -64,7 +70,8 @@ def _field_max(op: Op, name: str) -> int:
 @dataclass(frozen=True)
 class Load:
     """Host -> AMem: rows [rows[0], rows[1]) of host tensor `tensor`, all
-    channels, packed as the program's own (rows x W) image at base/stride."""
+    channels, packed as the program's own (rows x W) image at base/stride
+    (W: the tensor's own width)."""
     tensor: str
     rows: tuple[int, int]
     base: int
@@ -78,9 +85,9 @@ class Load:
 class Keep:
     """AMem -> host: output channels of the program's tensor `tensor`, rows
     `rows` of the full image (the band's own rows), into host channels
-    `channels`.  `src_row` is the first kept row in the program's image;
-    per channel the host reads words [word0, word0 + nwords) from the
-    channel's base."""
+    `channels`.  `src_row` is the first kept row in the program's image of
+    the tensor, `w` the tensor's width; per channel the host reads words
+    [word0, word0 + nwords) from the channel's base."""
     tensor: str
     channels: tuple[int, int]
     rows: tuple[int, int]
@@ -88,6 +95,7 @@ class Keep:
     mode: str
     word0: int
     nwords: int
+    w: int
 
     @property
     def words(self) -> int:
@@ -101,9 +109,10 @@ class Step:
     group: int
     layers: tuple[str, ...]
     prog: Compiled
-    rows: tuple[int, int]                 # image rows the program covers, halos included
+    rows: tuple[int, int]                 # input rows the program covers, halos included
     band: tuple[int, int]                 # own rows: the output rows kept
     cout: tuple[int, int] | None          # output-channel slice of a single layer; None: all
+    in_rows: dict[str, tuple[int, int]] = field(default_factory=dict)   # rows of each input loaded
     loads: list[Load] = field(default_factory=list)
     keeps: list[Keep] = field(default_factory=list)
     imem_words: int = 0                   # 0: the same program is already in IMem
@@ -128,7 +137,7 @@ class Group:
     index: int
     layers: tuple[str, ...]
     steps: list[int]
-    bands: list[tuple[int, int, int, int]]     # (r0, r1, a, b): own rows, image rows
+    bands: list[tuple[int, int, int, int]]     # (r0, r1, a, b): own output rows, input rows
     slices: list[tuple[int, int]] | None
     order: str                                  # "whole", "bands", "slices", "band-major", "slice-major"
 
@@ -144,6 +153,7 @@ class Plan:
     host: dict[str, tuple[int, str]]            # tensors the host holds: channels, mode
     groups: list[Group]
     steps: list[Step]
+    grid: dict[str, tuple[int, int]] = field(default_factory=dict)   # every tensor's (H, W)
 
     def words(self) -> dict[str, int]:
         tot = dict.fromkeys(WORD_KINDS, 0)
@@ -154,14 +164,14 @@ class Plan:
 
     def account(self) -> None:
         """Recompute every step's transfers (after editing steps)."""
-        _account(self.cfg, self.steps, self.w)
+        _account(self.cfg, self.steps)
 
     def coverage(self) -> dict[str, np.ndarray]:
         """(channels, H) counts of how many steps keep each output row of
         each host tensor a layer produces: all ones in a sound plan."""
         cov = {k.tensor: None for st in self.steps for k in st.keeps}
         for name in cov:
-            cov[name] = np.zeros((self.host[name][0], self.h), np.int64)
+            cov[name] = np.zeros((self.host[name][0], self.grid[name][0]), np.int64)
         for st in self.steps:
             for k in st.keeps:
                 cov[k.tensor][k.channels[0]:k.channels[1], k.rows[0]:k.rows[1]] += 1
@@ -193,6 +203,8 @@ class _Net:
     chans: dict[str, int]
     modes: dict[str, str]
     last_reader: dict[str, int]                 # tensor -> index of the last layer reading it
+    grid: dict[str, tuple[int, int]]            # tensor -> (H, W)
+    strides: dict[str, int]                     # layer -> stride
 
 
 def _check_network(cfg: Config, h: int, w: int, inputs: dict[str, int], layers: list[LayerDef],
@@ -204,10 +216,12 @@ def _check_network(cfg: Config, h: int, w: int, inputs: dict[str, int], layers: 
         raise CompileError("network has no layers")
     chans: dict[str, int] = {}
     modes: dict[str, str] = {}
+    grid: dict[str, tuple[int, int]] = {}
+    strides: dict[str, int] = {}
     for name, ch in inputs.items():
         if not isinstance(ch, (int, np.integer)) or ch < 1:
             raise CompileError(f"input {name!r}: channels must be an integer >= 1, got {ch!r}")
-        chans[name], modes[name] = int(ch), "act"
+        chans[name], modes[name], grid[name] = int(ch), "act", (int(h), int(w))
     checked: list[LayerDef] = []
     last_reader: dict[str, int] = {}
     for i, ld in enumerate(layers):
@@ -217,6 +231,13 @@ def _check_network(cfg: Config, h: int, w: int, inputs: dict[str, int], layers: 
         if not ld.inputs:
             raise CompileError(f"{pre}inputs: the layer reads no tensor")
         wt, bias, scale, shift, mode = check_layer_params(pre, ld.w, ld.bias, ld.scale, ld.shift, ld.mode)
+        stride = getattr(ld, "stride", 1)
+        try:
+            stride = reference.check_stride(stride)
+        except ValueError as e:
+            raise CompileError(f"{pre}{e}") from None
+        if stride == 2 and mode != "act":
+            raise CompileError(f"{pre}stride 2 needs mode 'act' (the drain keeps 4-bit outputs only)")
         cout, cin, k, _ = wt.shape
         total = 0
         for src in ld.inputs:
@@ -224,30 +245,48 @@ def _check_network(cfg: Config, h: int, w: int, inputs: dict[str, int], layers: 
                 raise CompileError(f"{pre}input {src!r} is not an earlier tensor")
             if modes[src] != "act":
                 raise CompileError(f"{pre}input {src!r} is an acc-mode tensor; layers read 4-bit activations")
+            if grid[src] != grid[ld.inputs[0]]:
+                raise CompileError(f"{pre}inputs {ld.inputs[0]!r} ({grid[ld.inputs[0]][0]}x{grid[ld.inputs[0]][1]}) "
+                                   f"and {src!r} ({grid[src][0]}x{grid[src][1]}) are on different grids")
             total += chans[src]
             last_reader[src] = i
+        hi, wi = grid[ld.inputs[0]]
         if total != cin:
             raise CompileError(f"{pre}w has Cin={cin} but the inputs {ld.inputs} have {total} channels")
         nd = dense_steps(cin, k)
         if nd > _field_max(Op.LAYER, "NDENSE"):
             raise CompileError(f"{pre}Cin*K*K={nd} exceeds the LAYER.NDENSE field "
                                f"({_field_max(Op.LAYER, 'NDENSE')}); no partition splits input channels")
-        if w > DIM_MAX:
-            raise CompileError(f"{pre}W={w} exceeds the LAYER.W field (max {DIM_MAX}); "
+        if wi > DIM_MAX:
+            raise CompileError(f"{pre}W={wi} exceeds the LAYER.W field (max {DIM_MAX}); "
                                f"row bands split rows, not columns")
         chans[ld.name], modes[ld.name] = cout, mode
-        checked.append(LayerDef(ld.name, list(ld.inputs), wt, bias, scale, shift, mode))
+        grid[ld.name] = (reference.out_size(hi, stride), reference.out_size(wi, stride))
+        strides[ld.name] = stride
+        checked.append(replace(ld, inputs=list(ld.inputs), w=wt, bias=bias, scale=scale, shift=shift, mode=mode))
     if outputs is None:
         outputs = [ld.name for ld in layers if ld.name not in last_reader]
     for o in outputs:
         if o not in chans:
             raise CompileError(f"output {o!r} is not a tensor of this network")
-    return _Net(cfg, int(h), int(w), dict(inputs), checked, list(outputs), chans, modes, last_reader)
+    return _Net(cfg, int(h), int(w), dict(inputs), checked, list(outputs), chans, modes, last_reader, grid,
+                strides)
 
 
 def _layer_halo(ld: LayerDef) -> int:
-    """Input rows needed above and below an output row (stride 1: K//2)."""
+    """Input rows needed above and below the input row of an output row: K//2."""
     return ld.w.shape[2] // 2
+
+
+def band_rows(r0: int, r1: int, h: int, halo: int, stride: int = 1) -> tuple[int, int]:
+    """Input rows [a, b) that output rows [r0, r1) of a layer on an h-row
+    input need: rows stride*r - halo .. stride*r + halo of each, clipped to
+    the image; with stride 2, a is rounded down to an even row so that the
+    band program keeps the image's even rows."""
+    a = max(0, stride * r0 - halo)
+    if stride == 2:
+        a -= a % 2
+    return a, min(h, stride * (r1 - 1) + halo + 1)
 
 
 def _group_steps(w: np.ndarray, cols: int) -> list[int]:
@@ -255,25 +294,25 @@ def _group_steps(w: np.ndarray, cols: int) -> list[int]:
     return [int((w[g:g + cols] != 0).any(axis=0).sum()) for g in range(0, w.shape[0], cols)]
 
 
-def row_bands(h: int, hb_max: int, halo: int) -> list[tuple[int, int, int, int]]:
-    """Bands (r0, r1, a, b): own output rows [r0, r1) computed on image rows
-    [a, b), with a = max(0, r0 - halo), b = min(h, r1 + halo), b - a <=
-    hb_max.  Greedy from the top, so every band but the last has the full
-    height hb_max and runs the same program.  Raises ValueError when a band
-    with one own row does not fit."""
+def row_bands(h: int, hb_max: int, halo: int, stride: int = 1) -> list[tuple[int, int, int, int]]:
+    """Bands (r0, r1, a, b): own output rows [r0, r1) computed on input rows
+    [a, b) = band_rows(r0, r1, ...), with b - a <= hb_max.  Greedy from
+    the top, so the bands between the first and the last have one height
+    and run the same program.  Raises ValueError when a band with one own
+    row does not fit."""
+    ho = reference.out_size(h, stride)
     if h <= hb_max:
-        return [(0, h, 0, h)]
-    if hb_max < 2 * halo + 1:
-        raise ValueError(f"a 1-row band needs {2 * halo + 1} rows with halos, {hb_max} fit")
+        return [(0, ho, 0, h)]
     bands = []
     r0 = 0
-    while r0 < h:
-        a = max(0, r0 - halo)
-        if a + hb_max >= h:
-            bands.append((r0, h, a, h))
-            break
-        r1 = a + hb_max - halo
-        bands.append((r0, r1, a, r1 + halo))
+    while r0 < ho:
+        a, b = band_rows(r0, r0 + 1, h, halo, stride)
+        if b - a > hb_max:
+            raise ValueError(f"a 1-row band needs {b - a} input rows with halos, {hb_max} fit")
+        r1 = r0 + 1
+        while r1 < ho and band_rows(r0, r1 + 1, h, halo, stride)[1] - a <= hb_max:
+            r1 += 1
+        bands.append((r0, r1, a, band_rows(r0, r1, h, halo, stride)[1]))
         r0 = r1
     return bands
 
@@ -311,14 +350,18 @@ class _Planner:
     def _whole(self, lo: int, hi: int) -> Compiled | None:
         """Layers lo..hi-1 as one whole-image program, or None if it does not fit."""
         net, cfg = self.net, self.cfg
-        if net.h > DIM_MAX:
+        ext = self._ext_inputs(lo, hi)
+        grids = {net.grid[n] for n in ext}
+        if len(grids) != 1:
+            return None
+        (gh, gw), = grids
+        if gh > DIM_MAX:
             return None
         # exact WMem words first: a group that cannot fit fails without encoding
         if sum(sum(_group_steps(ld.w, cfg.cols)) for ld in net.layers[lo:hi]) > cfg.wdepth:
             return None
         try:
-            return compile_network(cfg, net.h, net.w, self._ext_inputs(lo, hi), net.layers[lo:hi],
-                                   self._kept(lo, hi))
+            return compile_network(cfg, gh, gw, ext, net.layers[lo:hi], self._kept(lo, hi))
         except CompileError:
             return None
 
@@ -344,12 +387,16 @@ class _Planner:
     def _add_whole(self, lo: int, hi: int, prog: Compiled) -> None:
         net = self.net
         g = len(self.groups)
+        ext = self._ext_inputs(lo, hi)
+        h_in = net.grid[next(iter(ext))][0]
+        h_out = net.grid[net.layers[hi - 1].name][0]
         st = Step(len(self.steps), g, tuple(ld.name for ld in net.layers[lo:hi]), prog,
-                  (0, net.h), (0, net.h), None)
+                  (0, h_in), (0, h_out), None, {n: (0, net.grid[n][0]) for n in ext})
         for name in self._kept(lo, hi):
-            st.keeps.append(self._keep(prog, name, (0, net.chans[name]), (0, net.h, 0, net.h)))
+            h_t = net.grid[name][0]
+            st.keeps.append(self._keep(prog, name, (0, net.chans[name]), (0, h_t, 0, h_t), 1))
             self.host[name] = (net.chans[name], net.modes[name])
-        self.groups.append(Group(g, st.layers, [st.index], [(0, net.h, 0, net.h)], None, "whole"))
+        self.groups.append(Group(g, st.layers, [st.index], [(0, h_out, 0, h_in)], None, "whole"))
         self.steps.append(st)
 
     # --- one layer, sliced and/or banded -----------------------------------------
@@ -383,20 +430,39 @@ class _Planner:
         slices.append((lo, cout))
         return slices
 
-    def _band_height(self, ld: LayerDef, cin: int, cout: int) -> int:
-        """Largest image height (rows incl. halos) whose input and output
-        tiles fit AMem: (Cin + Cout * words per tile) * tiles <= adepth."""
+    def _band_words(self, ld: LayerDef, cin: int, cout: int, rows: int) -> int:
+        """AMem words of a band program on `rows` input rows: the input
+        tensor plus the output tensor (acc: 8 words per tile)."""
         cfg = self.cfg
-        per_tile = cin + cout * (ACC_WORDS_PER_TILE if ld.mode == "acc" else 1)
-        t_max = cfg.adepth // per_tile
-        return min(DIM_MAX, t_max * cfg.rows // self.net.w)
+        stride = self.net.strides[ld.name]
+        wi = self.net.grid[ld.inputs[0]][1]
+        wo = self.net.grid[ld.name][1]
+        wpt = ACC_WORDS_PER_TILE if ld.mode == "acc" else 1
+        return (cin * num_tiles(rows, wi, cfg.rows)
+                + cout * wpt * num_tiles(reference.out_size(rows, stride), wo, cfg.rows))
+
+    def _band_height(self, ld: LayerDef, cin: int, cout: int) -> int:
+        """Largest input height (rows incl. halos) whose input and output
+        tiles fit AMem (0 when not even one row does)."""
+        lo, hi = 0, DIM_MAX
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._band_words(ld, cin, cout, mid) <= self.cfg.adepth:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
 
     def _split_layer(self, i: int) -> None:
         net, cfg = self.net, self.cfg
         ld = net.layers[i]
         cout, cin = ld.w.shape[:2]
         halo = _layer_halo(ld)
-        need = min(net.h, 2 * halo + 1)
+        stride = net.strides[ld.name]
+        h_in, w_in = net.grid[ld.inputs[0]]
+        # the tallest one-output-row band: an interior row's
+        need = max(b - a for a, b in (band_rows(r, r + 1, h_in, halo, stride)
+                                      for r in range(min(3, reference.out_size(h_in, stride)))))
         n_groups = -(-cout // cfg.cols)
         # fewer output channels per slice leave more AMem for rows: shrink
         # the slices only as far as a band then fits
@@ -408,18 +474,18 @@ class _Planner:
                 break
             biggest = max(-(-(hi - lo) // cfg.cols) for lo, hi in slices)
             if biggest == 1:
-                one = -(-(need * net.w) // cfg.rows)
+                one = num_tiles(need, w_in, cfg.rows)
                 co = min(cout, cfg.cols)
                 wpt = ACC_WORDS_PER_TILE if ld.mode == "acc" else 1
                 acc = f" x {wpt} acc words" if wpt > 1 else ""
-                rows = f"{need} rows with halos" if need > 1 else "1 row"
+                rows = f"{need} input rows with halos" if need > 1 else "1 row"
                 raise CompileError(
-                    f"layer {ld.name!r}: AMem: even a 1-row band ({rows} x W={net.w} = "
-                    f"{one} tiles) needs (Cin {cin} + {co} output channels{acc}) x {one} tiles = "
-                    f"{(cin + co * wpt) * one} words, more than the AMem "
+                    f"layer {ld.name!r}: AMem: even a 1-row band ({rows} x W={w_in} = "
+                    f"{one} tiles) needs Cin {cin} x {one} tiles + {co} output channels{acc} = "
+                    f"{self._band_words(ld, cin, co, need)} words, more than the AMem "
                     f"depth {cfg.adepth}")
             cap = biggest - 1
-        bands = row_bands(net.h, hb, halo)
+        bands = row_bands(h_in, hb, halo, stride)
 
         ext = self._ext_inputs(i, i + 1)
         progs: dict[tuple[int, int], Compiled] = {}
@@ -428,10 +494,9 @@ class _Planner:
             key = (si, rows)
             if key not in progs:
                 lo, hi = slices[si]
-                part = LayerDef(ld.name, ld.inputs, ld.w[lo:hi], None if ld.bias is None else ld.bias[lo:hi],
-                                ld.scale, ld.shift, ld.mode)
+                part = replace(ld, w=ld.w[lo:hi], bias=None if ld.bias is None else ld.bias[lo:hi])
                 try:
-                    progs[key] = compile_network(cfg, rows, net.w, ext, [part], [ld.name])
+                    progs[key] = compile_network(cfg, rows, w_in, ext, [part], [ld.name])
                 except CompileError as e:
                     raise CompileError(f"layer {ld.name!r}: band of {rows} rows, output channels "
                                        f"{lo}..{hi - 1}: {e}") from None
@@ -450,10 +515,11 @@ class _Planner:
             for b, s in seq:
                 r0, r1, a, bb = bands[b]
                 prog = program(s, bb - a)
-                st = Step(0, g, (ld.name,), prog, (a, bb), (r0, r1), None if len(slices) == 1 else slices[s])
-                st.keeps.append(self._keep(prog, ld.name, slices[s], bands[b]))
+                st = Step(0, g, (ld.name,), prog, (a, bb), (r0, r1), None if len(slices) == 1 else slices[s],
+                          {n: (a, bb) for n in ext})
+                st.keeps.append(self._keep(prog, ld.name, slices[s], bands[b], stride))
                 steps.append(st)
-            total = sum(sum(st.words().values()) for st in _account(self.cfg, steps, net.w))
+            total = sum(sum(st.words().values()) for st in _account(self.cfg, steps))
             if best is None or total < best[0]:
                 best = (total, name, steps)
         _, order, steps = best
@@ -466,17 +532,20 @@ class _Planner:
                                  None if len(slices) == 1 else slices, order))
 
     def _keep(self, prog: Compiled, name: str, channels: tuple[int, int],
-              band: tuple[int, int, int, int]) -> Keep:
+              band: tuple[int, int, int, int], stride: int) -> Keep:
+        """Output rows [r0, r1) of `name` from a program whose input starts
+        at row a (a is even with stride 2, so input row a is output row a/2)."""
         r0, r1, a, _ = band
-        w, rows = self.net.w, self.cfg.rows
+        w, rows = self.net.grid[name][1], self.cfg.rows
         t = prog.tensors[name]
-        p0, p1 = (r0 - a) * w, (r1 - a) * w
+        src = r0 - a // stride
+        p0, p1 = src * w, (src + r1 - r0) * w
         t0, t1 = p0 // rows, -(-p1 // rows)
         wpt = ACC_WORDS_PER_TILE if t.mode == "acc" else 1
-        return Keep(name, channels, (r0, r1), r0 - a, t.mode, t0 * wpt, (t1 - t0) * wpt)
+        return Keep(name, channels, (r0, r1), src, t.mode, t0 * wpt, (t1 - t0) * wpt, w)
 
 
-def _account(cfg: Config, steps: list[Step], w: int) -> list[Step]:
+def _account(cfg: Config, steps: list[Step]) -> list[Step]:
     """Fill in each step's loads and transfer sizes, skipping what the
     device already holds: it simulates the device's memories as the host
     knows them (IMem/WMem contents, AMem ranges tagged with which tensor
@@ -505,8 +574,8 @@ def _account(cfg: Config, steps: list[Step], w: int) -> list[Step]:
             wmem[:n] = p.wmem
             w_known = max(w_known, n)
         st.loads = []
-        a, b = st.rows
         for name in p.inputs:
+            a, b = st.in_rows[name]
             t = p.tensors[name]
             lo, hi = t.base, t.base + t.channels * t.stride
             entry = (lo, hi, (name, a, b))
@@ -533,8 +602,9 @@ def plan_network(cfg: Config, h: int, w: int, inputs: dict[str, int], layers: li
     net = _check_network(cfg, h, w, inputs, layers, outputs)
     pl = _Planner(net)
     pl.plan()
-    _account(cfg, pl.steps, net.w)
-    return Plan(cfg, net.h, net.w, dict(net.inputs), net.layers, net.outputs, pl.host, pl.groups, pl.steps)
+    _account(cfg, pl.steps)
+    return Plan(cfg, net.h, net.w, dict(net.inputs), net.layers, net.outputs, pl.host, pl.groups, pl.steps,
+                dict(net.grid))
 
 
 def reference_network(layers: list[LayerDef], x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -543,5 +613,6 @@ def reference_network(layers: list[LayerDef], x: dict[str, np.ndarray]) -> dict[
     vals = {k: np.asarray(v, np.int64) for k, v in x.items()}
     for ld in layers:
         xin = np.concatenate([vals[s] for s in ld.inputs])
-        vals[ld.name] = reference.layer(xin, ld.w, ld.bias, ld.scale, ld.shift, ld.mode)
+        vals[ld.name] = reference.layer(xin, ld.w, ld.bias, ld.scale, ld.shift, ld.mode,
+                                        stride=getattr(ld, "stride", 1))
     return vals

@@ -59,6 +59,16 @@ class StepReport:
     band: tuple[int, int]
     counters: dict[str, int]
     words: dict[str, int]
+    # the golden model's per-layer trace of the program (decode cycle of
+    # each LAYER word, cycle of its last write): per-layer cycles
+    layers: list = field(default_factory=list)
+
+    def layer_cycles(self) -> list[int]:
+        """Busy cycles of each layer of the program: from its LAYER word's
+        decode to the next one's; the first layer from the run's start (the
+        fetch of its LAYER word), the last one to the run's end."""
+        starts = [0] + [t.start for t in self.layers[1:]] + [self.cycles]
+        return [b - a for a, b in zip(starts, starts[1:])]
 
     @property
     def cycles(self) -> int:
@@ -99,10 +109,10 @@ def step_writes(step: Step, host: dict[str, np.ndarray], cfg: Config) -> list[tu
         out.append(("imem", p.start_pc, [int(v) for v in p.imem]))
     if step.wmem_words:
         out.append(("wmem", 0, np.array(p.wmem, np.uint8)))
-    a, b = step.rows
     for ld in step.loads:
         if ld.resident:
             continue
+        a, b = ld.rows
         block = np.zeros((ld.channels * ld.stride, cfg.rows), np.uint8)
         store_act(block, 0, ld.stride, host[ld.tensor][:, a:b])
         out.append(("amem", ld.base, block))
@@ -117,10 +127,10 @@ def apply_writes(mem: Memories, writes) -> None:
             getattr(mem, name)[start:start + len(data)] = data
 
 
-def read_keep(amem: np.ndarray, step: Step, keep: Keep, w: int) -> np.ndarray:
+def read_keep(amem: np.ndarray, step: Step, keep: Keep) -> np.ndarray:
     """The kept rows of one output tensor of a finished step, (channels,
     rows, W), from exactly the AMem words the keep names."""
-    rows = amem.shape[1]
+    rows, w = amem.shape[1], keep.w
     t = step.prog.tensors[keep.tensor]
     ch = t.channels
     idx = t.base + np.arange(ch)[:, None] * t.stride + keep.word0 + np.arange(keep.nwords)[None, :]
@@ -151,19 +161,19 @@ def bus_beats(cfg: Config, words: dict[str, int]) -> int:
 # ---------------------------------------------------------------------------
 class GoldenBackend:
     """One device's memories; each program through the instruction-level
-    simulator.  run_launch returns, per step, the RunResult and the AMem
-    image after the run."""
+    simulator.  run_launch returns, per step, the RunResult, the AMem
+    image after the run and the golden RunResult (here the same one)."""
     name = "golden"
 
     def __init__(self, cfg: Config):
         self.mem = Memories(cfg)
 
-    def run_launch(self, items: list[tuple[Step, list]]) -> list[tuple[iss.RunResult, np.ndarray]]:
+    def run_launch(self, items: list[tuple[Step, list]]) -> list[tuple[iss.RunResult, np.ndarray, iss.RunResult]]:
         out = []
         for step, writes in items:
             apply_writes(self.mem, writes)
             res = iss.run(self.mem, step.prog.start_pc)
-            out.append((res, self.mem.amem.copy()))
+            out.append((res, self.mem.amem.copy(), res))
         return out
 
 
@@ -182,18 +192,21 @@ def _check_inputs(plan: Plan, inputs: dict[str, np.ndarray]) -> dict[str, np.nda
     return host
 
 
-def execute(plan: Plan, inputs: dict[str, np.ndarray], backend=None, check: bool = True) -> Report:
+def execute(plan: Plan, inputs: dict[str, np.ndarray], backend=None, check: bool = True,
+            progress=None) -> Report:
     """Run the plan on `backend` (default: GoldenBackend), one launch per
     group.  Returns the network outputs, per-step counters and bus words.
     With check, the outputs must equal reference_network bit for bit
-    (RuntimeMismatch otherwise)."""
+    (RuntimeMismatch otherwise).  progress(n) is called after each launch
+    with the number of steps it ran."""
     backend = backend or GoldenBackend(plan.cfg)
     host = _check_inputs(plan, inputs)
     filled: dict[str, np.ndarray] = {}
     for name, (ch, _) in plan.host.items():
         if name not in host:
-            host[name] = np.zeros((ch, plan.h, plan.w), np.int64)
-            filled[name] = np.zeros((ch, plan.h), np.int64)
+            h, w = plan.grid[name]
+            host[name] = np.zeros((ch, h, w), np.int64)
+            filled[name] = np.zeros((ch, h), np.int64)
     rep = Report(getattr(backend, "name", type(backend).__name__), {})
     t0 = time.time()
     for grp in plan.groups:
@@ -201,7 +214,7 @@ def execute(plan: Plan, inputs: dict[str, np.ndarray], backend=None, check: bool
         items = [(st, step_writes(st, host, plan.cfg)) for st in steps]
         results = backend.run_launch(items)
         rep.launches += 1
-        for (st, writes), (res, amem) in zip(items, results):
+        for (st, writes), (res, amem, golden) in zip(items, results):
             if int(res.err):
                 raise RuntimeError(f"step {st.index} ({st.label()}): the program faulted, "
                                    f"{int(res.err)} at PC {res.err_pc}")
@@ -209,12 +222,14 @@ def execute(plan: Plan, inputs: dict[str, np.ndarray], backend=None, check: bool
             for name, _, data in writes:
                 words["amem_write" if name == "amem" else name] += len(data)
             for k in st.keeps:
-                y = read_keep(amem, st, k, plan.w)
+                y = read_keep(amem, st, k)
                 words["amem_read"] += y.shape[0] * k.nwords
                 host[k.tensor][k.channels[0]:k.channels[1], k.rows[0]:k.rows[1]] = y
                 filled[k.tensor][k.channels[0]:k.channels[1], k.rows[0]:k.rows[1]] += 1
             rep.steps.append(StepReport(st.index, st.group, st.label(), st.rows, st.band,
-                                        res.counters(), words))
+                                        res.counters(), words, list(golden.layers)))
+        if progress is not None:
+            progress(len(steps))
     rep.wall_s = time.time() - t0
     for name, f in filled.items():
         if not (f == 1).all():

@@ -25,8 +25,8 @@ How a block maps onto the machine (docs/architecture.md sections 1, 5, 8):
   per-pixel logits (global average pooling commutes with it; the 1/(H*W)
   does not change the argmax), as for the digits model (models/nn/export.py).
 
-LayerDef has no stride yet, so each layer is a SeedLayer: the LayerDef, its
-stride and what it is (kind, depth-wise taps, residual).
+Each layer is a SeedLayer: the LayerDef the compiler takes (its stride
+included) and what the layer is (kind, depth-wise taps, residual).
 
 Calibration, layer by layer in network order on seeded random images
 (uniform 4-bit pixels; NetConfig.calib of them), each layer seeing the
@@ -225,7 +225,7 @@ def forward(layers: list[SeedLayer], inputs: dict[str, np.ndarray]) -> dict[str,
 
 
 def check(net: SeedNet) -> None:
-    """Structural soundness the compiler and the later stride-2 work rely
+    """Structural soundness the compiler and the partitioner rely
     on; AssertionError naming the layer otherwise."""
     shapes = {INPUT: net.in_shape}
     for sl in net.layers:
@@ -236,7 +236,7 @@ def check(net: SeedNet) -> None:
         assert sum(s[0] for s in ins) == sl.cin, f"{n}: Cin {sl.cin} != inputs {ins}"
         assert sl.k in (1, 3) and ld.w.shape[3] == sl.k, f"{n}: K"
         assert ld.w.min() >= W_MIN and ld.w.max() <= W_MAX, f"{n}: weights outside [{W_MIN}, {W_MAX}]"
-        assert sl.stride in reference.STRIDES, f"{n}: stride {sl.stride}"
+        assert sl.stride in reference.STRIDES and ld.stride == sl.stride, f"{n}: stride {sl.stride}"
         assert 0 <= ld.scale <= SCALE_MAX and 0 <= ld.shift <= SHIFT_MAX, f"{n}: scale/shift field"
         if ld.bias is not None:
             assert ld.bias.shape == (sl.cout,), f"{n}: bias shape"
@@ -322,7 +322,7 @@ class _Builder:
     def dense(self, name: str, src: str, cout: int, k: int, stride: int, kind: str) -> str:
         w = dense_w(self.rng, cout, self.vals[src].shape[1], k)
         mode = "acc" if kind == "classifier" else "act"
-        sl = SeedLayer(LayerDef(name, [src], w, mode=mode), stride, kind)
+        sl = SeedLayer(LayerDef(name, [src], w, mode=mode, stride=stride), stride, kind)
         return self._add(sl, conv_batch(self.vals[src], w, stride))
 
     def shift_pw(self, name: str, src: str, cout: int, taps: int, stride: int, kind: str = "shift",
@@ -344,14 +344,17 @@ class _Builder:
             acc = acc + conv_batch(xr, wr[:, :, CENTRE:CENTRE + 1, CENTRE:CENTRE + 1], stride)
             w = np.concatenate([w, wr], axis=1)
             inputs.append(res)
-        sl = SeedLayer(LayerDef(name, inputs, w), stride, kind, taps, x.shape[1], res_kind)
+        sl = SeedLayer(LayerDef(name, inputs, w, stride=stride), stride, kind, taps, x.shape[1], res_kind)
         return self._add(sl, acc)
 
 
-def build(name: str, seed: int = 0, scale: str = "full", calib: int | None = None) -> SeedNet:
+def build(name: str, seed: int = 0, scale: str = "full", calib: int | None = None,
+          taps: int | None = None) -> SeedNet:
     """The network `name` (see NETS) at `scale`, deterministic from `seed`.
     calib overrides the number of calibration images (fewer is faster and
-    noisier; the structure and the weights do not depend on it)."""
+    noisier; the structure and the weights do not depend on it).  taps
+    overrides the kept taps of every depth-wise kernel (stem included):
+    taps=9 is the network's dense twin, the baseline its sparsity saves on."""
     try:
         cfg = NETS[name][scale]
     except KeyError:
@@ -361,6 +364,10 @@ def build(name: str, seed: int = 0, scale: str = "full", calib: int | None = Non
         if calib < 1:
             raise ValueError(f"calib must be >= 1, not {calib}")
         cfg = replace(cfg, calib=calib)
+    if taps is not None:
+        if isinstance(taps, bool) or not isinstance(taps, int) or not 1 <= taps <= NUM_TAPS:
+            raise ValueError(f"taps must be an integer in 1..{NUM_TAPS}, not {taps!r}")
+        cfg = replace(cfg, taps=taps, stem=tuple((c, k, s, None if t is None else taps) for c, k, s, t in cfg.stem))
     b = _Builder(seed, images(seed, 0, cfg.calib, (cfg.in_ch, cfg.hw, cfg.hw)))
     cur = INPUT
     for i, (c, k, s, taps) in enumerate(cfg.stem):

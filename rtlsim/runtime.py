@@ -39,6 +39,8 @@ class RtlBackend:
         self.launch_wall_s: list[float] = []
 
     def run_launch(self, items: list[tuple]) -> list[tuple]:
+        """Per step: the RTL's outcome, the RTL's AMem after the run, and
+        the golden model's RunResult (its per-layer trace)."""
         mem = self.golden.mem
         runs: list[Run] = []
         expected: list[tuple[iss.RunResult, np.ndarray]] = []
@@ -52,6 +54,8 @@ class RtlBackend:
             run.dumps = [(0, self.cfg.adepth)]
             runs.append(run)
             res = iss.run(mem, step.prog.start_pc)
+            # a run that hangs fails after twice the cycles the model predicts, not the driver's default
+            run.max_cycles = 2 * res.cycles + 1000
             expected.append((res, mem.amem.copy()))
         got, wall = run_on_rtl(self.cfg, runs, self.sim, workdir=self.workdir, verbose=self.verbose)
         self.launch_wall_s.append(wall)
@@ -59,5 +63,5 @@ class RtlBackend:
         for (step, _), (res, amem), r in zip(items, expected, got):
             check_run(f"step {step.index} ({step.label()}, rows {step.rows[0]}..{step.rows[1] - 1})",
                       res, amem, r.outcome, r.dumps[0], step.prog)
-            out.append((r.outcome, r.dumps[0]))
+            out.append((r.outcome, r.dumps[0], res))
         return out

@@ -27,11 +27,11 @@ SMALL = get_config("small")
 # ---------------------------------------------------------------------------
 # random networks that overflow `small`
 # ---------------------------------------------------------------------------
-def _add(rng, cfg, vals, layers, name, srcs, k, cout, kind, mode="act", wt=None, bias_p=0.6):
+def _add(rng, cfg, vals, layers, name, srcs, k, cout, kind, mode="act", wt=None, bias_p=0.6, stride=1):
     xin = np.concatenate([vals[s] for s in srcs])
     if wt is None:
         wt = S.draw_weights(rng, cout, len(xin), k, cfg.cols, kind=kind)
-    acc = reference.layer(xin, wt, mode="acc")
+    acc = reference.layer(xin, wt, mode="acc", stride=stride)
     bias = None
     if rng.random() < bias_p:      # centre the accumulators, so the ReLU keeps about half
         centre = -np.median(acc, axis=(1, 2)) + rng.integers(-60, 61, size=cout)
@@ -43,15 +43,16 @@ def _add(rng, cfg, vals, layers, name, srcs, k, cout, kind, mode="act", wt=None,
         pos = acc[acc > 0]
         span = max(1.0, float(np.percentile(pos, 90))) if pos.size else 1.0
         scale = int(np.clip(round(14 * 2 ** shift / span), 1, SCALE_MAX))
-    layers.append(LayerDef(name, list(srcs), wt, bias, scale, shift, mode))
+    layers.append(LayerDef(name, list(srcs), wt, bias, scale, shift, mode, stride=stride))
     vals[name] = acc if mode == "acc" else reference.requantize(acc, scale, shift)
 
 
-def random_big_network(seed: int, cfg=SMALL):
+def random_big_network(seed: int, cfg=SMALL, stride2: float = 0.0):
     """(H, W, inputs, layers): a chain with concatenations, K in {1, 3},
     sometimes a wide dense 3x3 layer (WMem), on an image tall enough that
     most layers need row bands (AMem); the last layer is an acc-mode
-    classifier half the time."""
+    classifier half the time.  An act-mode layer has stride 2 with
+    probability `stride2`; concatenations pick tensors of one grid."""
     rng = np.random.default_rng(seed)
     h = int(rng.integers(30, 72))
     w = int(rng.integers(2, 14))
@@ -63,8 +64,9 @@ def random_big_network(seed: int, cfg=SMALL):
     n = int(rng.integers(2, 5))
     for i in range(n):
         srcs = [acts[-1]]
-        if len(acts) >= 2 and rng.random() < 0.6:
-            srcs.append(acts[int(rng.integers(0, len(acts) - 1))])
+        same = [a for a in acts[:-1] if vals[a].shape[1:] == vals[acts[-1]].shape[1:]]
+        if same and rng.random() < 0.6:
+            srcs.append(same[int(rng.integers(0, len(same)))])
         k = int(rng.choice([1, 3]))
         cin = sum(len(vals[s]) for s in srcs)
         last = i == n - 1
@@ -76,7 +78,8 @@ def random_big_network(seed: int, cfg=SMALL):
             cout = int(rng.integers(4, 80))
             kind = str(rng.choice(["dense", "dw", "random", "empty_groups"]))
         mode = "acc" if last and rng.random() < 0.5 else "act"
-        _add(rng, cfg, vals, layers, f"t{i}", srcs, k, cout, kind, mode)
+        stride = 2 if mode == "act" and rng.random() < stride2 else 1
+        _add(rng, cfg, vals, layers, f"t{i}", srcs, k, cout, kind, mode, stride=stride)
         if mode == "act":
             acts.append(f"t{i}")
     return h, w, inputs, layers
@@ -95,21 +98,30 @@ def check_plan(plan) -> None:
     for g in plan.groups:
         steps = [plan.steps[i] for i in g.steps]
         assert all(s.group == g.index for s in steps)
-        assert g.bands[0][0] == 0 and g.bands[-1][1] == plan.h
+        first, last = layer_of[g.layers[0]], layer_of[g.layers[-1]]
+        h_in, w_in = plan.grid[first.inputs[0]]
+        h_out = plan.grid[last.name][0]
+        assert g.bands[0][0] == 0 and g.bands[-1][1] == h_out
         for (_, r1, _, _), (r0, _, _, _) in zip(g.bands, g.bands[1:]):
             assert r1 == r0                         # bands tile the image, in order
-        halo = max(layer_of[n].w.shape[2] // 2 for n in g.layers) if g.order != "whole" else 0
-        for r0, r1, a, b in g.bands:
-            assert a == max(0, r0 - halo) and b == min(plan.h, r1 + halo)   # no invented halo at borders
+        if g.order == "whole":
+            assert g.bands == [(0, h_out, 0, h_in)]
+        else:
+            halo, stride = first.w.shape[2] // 2, first.stride
+            for r0, r1, a, b in g.bands:
+                # exactly the rows the own rows need, no invented halo at borders,
+                # and a stride-2 band starts on an even row
+                assert a == max(0, stride * r0 - halo) // stride * stride
+                assert b == min(h_in, stride * (r1 - 1) + halo + 1)
         for s in steps:
-            assert s.prog.h == s.rows[1] - s.rows[0] and s.prog.w == plan.w
+            assert s.prog.h == s.rows[1] - s.rows[0] and s.prog.w == w_in
             assert (s.band[0], s.band[1], s.rows[0], s.rows[1]) in g.bands
             assert s.prog.h <= DIM_MAX
             assert len(s.prog.imem) <= cfg.idepth and len(s.prog.wmem) <= cfg.wdepth
             assert s.prog.amem_words <= cfg.adepth
             for ld in s.loads:
-                assert ld.rows == s.rows
-                t = num_tiles(s.rows[1] - s.rows[0], plan.w, cfg.rows)
+                assert ld.rows == s.in_rows[ld.tensor] == (s.rows if g.order != "whole" else (0, h_in))
+                t = num_tiles(ld.rows[1] - ld.rows[0], plan.grid[ld.tensor][1], cfg.rows)
                 assert ld.words == (0 if ld.resident else ld.channels * t)
             assert s.imem_words in (0, len(s.prog.imem)) and s.wmem_words in (0, len(s.prog.wmem))
     assert plan.steps[0].imem_words == len(plan.steps[0].prog.imem)   # nothing is resident at first
@@ -157,6 +169,48 @@ def test_random_networks_partitioned_equal_reference():
         seen["resident input"] += any(ld.resident for st_ in plan.steps for ld in st_.loads)
         seen["resident program"] += any(st_.imem_words == 0 for st_ in plan.steps)
     assert all(seen.values()) and seen["does not fit"] >= 3 * n // 4, seen
+
+
+def test_random_stride2_networks_partitioned_equal_reference():
+    """Networks with stride-2 layers: bands of a stride-2 layer start on an
+    even input row and keep the output rows their input rows cover; the
+    tensors after it live on the halved grid."""
+    seen = {"stride-2 banded": 0, "stride-2 whole": 0, "odd H": 0, "after stride 2": 0}
+    for seed in range(100, 124):
+        h, w, inputs, layers = random_big_network(seed, stride2=0.5)
+        plan = _plan(SMALL, h, w, inputs, layers)
+        check_plan(plan)
+        run_and_check(plan, inputs)
+        by = {ld.name: ld for ld in layers}
+        for g in plan.groups:
+            s2 = [n for n in g.layers if by[n].stride == 2]
+            seen["stride-2 banded"] += bool(s2) and len(g.bands) > 1
+            seen["stride-2 whole"] += bool(s2) and g.order == "whole"
+            seen["odd H"] += any(plan.grid[by[n].inputs[0]][0] % 2 for n in s2)
+        seen["after stride 2"] += any(plan.grid[ld.inputs[0]] != (h, w) for ld in layers)
+    assert all(seen.values()), seen
+
+
+@pytest.mark.parametrize("stride, halo", [(1, 0), (1, 1), (2, 0), (2, 1)])
+def test_row_bands_cover_the_output_once(stride, halo):
+    for h in range(1, 40):
+        ho = reference.out_size(h, stride)
+        for hb in range(1, h + 2):
+            try:
+                bands = row_bands(h, hb, halo, stride)
+            except ValueError:
+                # refused only when the tallest one-row band does not fit
+                need = max(min(h, stride * r + halo + 1) - max(0, stride * r - halo) // stride * stride
+                           for r in range(ho))
+                assert hb < need
+                continue
+            assert bands[0][0] == 0 and bands[-1][1] == ho
+            for (r0, r1, a, b), nxt in zip(bands, bands[1:] + [None]):
+                assert r0 < r1 and b - a <= hb and 0 <= a and b <= h
+                assert a % stride == 0                    # the band keeps the image's even rows
+                assert a <= max(0, stride * r0 - halo) and b >= min(h, stride * (r1 - 1) + halo + 1)
+                if nxt is not None:
+                    assert nxt[0] == r1
 
 
 def test_fitting_network_is_one_program():
@@ -330,6 +384,7 @@ def test_a_wrong_halo_is_caught():
     # drop the halo above: the program is recompiled on rows [a+1, b)
     s.prog = compile_network(SMALL, b - a - 1, plan.w, {"x": 40}, plan.layers, ["y"])
     s.rows = (a + 1, b)
+    s.in_rows = {"x": s.rows}
     t0 = (k.rows[0] - s.rows[0]) * plan.w // SMALL.rows
     t1 = -(-(k.rows[1] - s.rows[0]) * plan.w // SMALL.rows)
     s.keeps[0] = dataclasses.replace(k, src_row=k.rows[0] - s.rows[0], word0=t0, nwords=t1 - t0)
@@ -353,7 +408,7 @@ def _one(cin, cout, k, h=8, w=8, mode="act", name="big", centre_only=False, **kw
 
 @pytest.mark.parametrize("args, match", [
     (_one(4, 4, 3, w=DIM_MAX + 1), r"layer 'big': W=1024 exceeds the LAYER.W field"),
-    (_one(2000, 8, 3, w=64, centre_only=True), r"layer 'big': AMem: even a 1-row band \(3 rows with halos"),
+    (_one(2000, 8, 3, w=64, centre_only=True), r"layer 'big': AMem: even a 1-row band \(3 input rows with halos"),
     (_one(600, 8, 1, w=64, mode="acc"), r"layer 'big': AMem: even a 1-row band \(1 row x W=64.*x 8 acc words"),
     (_one(460, 8, 3), r"layer 'big': output channels 0..7 .* more than the WMem depth 4096"),
     (_one(7300, 8, 3), r"layer 'big': Cin\*K\*K=65700 exceeds the LAYER.NDENSE field"),
