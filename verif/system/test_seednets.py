@@ -33,9 +33,9 @@ def nets():
 
 
 # `make net`'s lowering (auto: the polyphase rewrite where faster, whose
-# copies are stride-2 layers on the keep-even drain), and every stride-2
-# layer of the smaller net on the drain itself
-RUNS = [("ibssl-cifar100", "auto"), ("ibssl-cifar100", "drain"), ("resnet18-3of9", "auto")]
+# copies are stride-2 layers on the keep-even drain); stride-2 layers on
+# the drain alone are the random and held-out cases' business
+RUNS = [("ibssl-cifar100", "auto"), ("resnet18-3of9", "auto")]
 
 
 @pytest.mark.parametrize("config", CONFIGS)
