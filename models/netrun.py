@@ -110,6 +110,20 @@ def plan_net(net: seednets.SeedNet, cfg, stride2: str = "auto") -> Plan:
     return plan_network(cfg, h, w, {seednets.INPUT: c}, layers, [net.layers[-1].name])
 
 
+def infer(net: seednets.SeedNet, plan: Plan, backend, image: int = 0,
+          progress=None) -> tuple[Report, list[LayerRow]]:
+    """One inference of evaluation image `image` on `backend`, checked: the
+    runtime's outputs against the whole-network reference (execute), and
+    the logits against the network's own forward pass (seednets.forward)."""
+    x = net.images(image + 1, 1)[image]
+    last = net.layers[-1].name
+    rep = execute(plan, {seednets.INPUT: x}, backend, check=True, progress=progress)
+    if not np.array_equal(rep.outputs[last], net.forward(x)[last]):
+        raise AssertionError(f"{net.name}: {last} of the partitioned run differs from the network's "
+                             f"golden forward pass")
+    return rep, layer_rows(net, plan, rep)
+
+
 def dense_macs_per_pixel(sl: seednets.SeedLayer) -> int:
     """Multiply-adds per output pixel of the layer with no tap pruned."""
     if sl.taps is None:
@@ -126,11 +140,9 @@ def report(net: seednets.SeedNet, cfg, plan: Plan, rep: Report, rows: list[Layer
         out.append(f"| {r.name} | {r.kind} | {stride} | {r.cin} -> {r.cout} | {r.k} | "
                    f"{r.out_hw[0]}x{r.out_hw[1]} | {r.steps} | {r.cycles:,} | {100 * r.busy:.1f} % | "
                    f"{r.dense_ops / 1e6:,.1f} | {r.tops:.2f} |")
-    cycles = sum(r.cycles for r in rows)
-    ops = sum(r.dense_ops for r in rows)
-    busy = sum(r.mac_busy for r in rows)
-    out.append(f"| total | | | | | | {len(plan.steps)} | {cycles:,} | {100 * busy / max(1, cycles):.1f} % | "
-               f"{ops / 1e6:,.1f} | {ops * CLOCK_HZ / max(1, cycles) / 1e12:.2f} |")
+    sm = summary(cfg, plan, rep, rows)
+    out.append(f"| total | | | | | | {sm['programs']} | {sm['cycles']:,} | {100 * sm['busy']:.1f} % | "
+               f"{sm['ops'] / 1e6:,.1f} | {sm['tops']:.2f} |")
     return out
 
 
@@ -148,13 +160,9 @@ def measure(name: str, cfg, scale: str = "full", seed: int = 0, image: int = 0, 
     """(net, plan, report, per-layer rows) of one golden-backend inference
     (taps: seednets.build's override, 9 for the dense twin)."""
     net = net or seednets.build(name, seed, scale, taps=taps)
-    x = net.images(image + 1, 1)[image]
-    last = net.layers[-1].name
     plan = plan_net(net, cfg, stride2)
-    rep = execute(plan, {seednets.INPUT: x}, GoldenBackend(cfg), check=True)
-    if not np.array_equal(rep.outputs[last], net.forward(x)[last]):
-        raise AssertionError(f"{name}: the partitioned run differs from the network's golden forward pass")
-    return net, plan, rep, layer_rows(net, plan, rep)
+    rep, rows = infer(net, plan, GoldenBackend(cfg), image)
+    return net, plan, rep, rows
 
 
 def summary(cfg, plan: Plan, rep: Report, rows: list[LayerRow]) -> dict:
@@ -270,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.time()
     net = seednets.build(a.net, a.seed, a.scale, calib=a.calib)
-    x = net.images(a.image + 1, 1)[a.image]
     c, h, w = net.in_shape
     last = net.layers[-1].name
     plan = plan_net(net, cfg, a.stride2)
@@ -289,30 +296,22 @@ def main(argv: list[str] | None = None) -> int:
         bar = tqdm(total=len(plan.steps), unit="program", desc=f"{a.backend}"
                    + (f" ({a.sim})" if a.backend == "rtl" else ""), file=sys.stdout)
     try:
-        rep = execute(plan, {seednets.INPUT: x}, backend, check=True,
-                      progress=bar.update if bar is not None else None)
+        rep, rows = infer(net, plan, backend, a.image, progress=bar.update if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()
-    # the network's own golden forward pass (seednets.forward) must give the same logits
-    want = net.forward(x)[last]
-    if not np.array_equal(rep.outputs[last], want):
-        raise AssertionError(f"{last}: the partitioned run differs from the network's golden forward pass")
-    rows = layer_rows(net, plan, rep)
     print()
     print("\n".join(report(net, cfg, plan, rep, rows)))
-    words = rep.words
-    cycles = rep.cycles
-    peak = 2 * cfg.rows * cfg.cols * CLOCK_HZ / 1e12
-    ops = sum(r.dense_ops for r in rows)
+    sm = summary(cfg, plan, rep, rows)
+    words = sm["words"]
     logits = rep.outputs[last].sum(axis=(1, 2))
     print()
-    print(f"cycles per inference: {cycles:,} ({cycles / CLOCK_HZ * 1e3:.3f} ms at {CLOCK_HZ / 1e6:.0f} MHz); "
-          f"array busy {100 * sum(r.mac_busy for r in rows) / max(1, cycles):.1f} %")
-    print(f"effective dense-equivalent TOPS at {CLOCK_HZ / 1e6:.0f} MHz: {ops * CLOCK_HZ / max(1, cycles) / 1e12:.3f} "
-          f"(array peak {peak:.3f})")
+    print(f"cycles per inference: {sm['cycles']:,} ({sm['ms']:.3f} ms at {CLOCK_HZ / 1e6:.0f} MHz); "
+          f"array busy {100 * sm['busy']:.1f} %")
+    print(f"effective dense-equivalent TOPS at {CLOCK_HZ / 1e6:.0f} MHz: {sm['tops']:.3f} "
+          f"(array peak {sm['peak']:.3f})")
     print(f"bus: IMem {words['imem']:,} words, WMem {words['wmem']:,}, AMem written {words['amem_write']:,}, "
-          f"AMem read {words['amem_read']:,}; {bus_beats(cfg, words):,} 32-bit transfers "
+          f"AMem read {words['amem_read']:,}; {sm['beats']:,} 32-bit transfers "
           f"in {rep.launches} launches")
     print(f"class {int(np.argmax(logits))} (summed logits of {last})")
     what = ("every program's AMem and counters equal the golden model's; " if a.backend == "rtl" else "")

@@ -51,7 +51,7 @@ import numpy as np
 from . import reference
 from .compiler import CompileError, Compiled, LayerDef, check_layer_params, compile_network
 from .memory import num_tiles
-from .shiftpw import dense_steps
+from .shiftpw import dense_steps, group_step_counts
 from .spec import ACC_WORDS_PER_TILE, DIM_MAX, FIELDS, Config, Op
 
 __all__ = ["Load", "Keep", "Step", "Group", "Plan", "plan_network", "row_bands", "reference_network",
@@ -289,11 +289,6 @@ def band_rows(r0: int, r1: int, h: int, halo: int, stride: int = 1) -> tuple[int
     return a, min(h, stride * (r1 - 1) + halo + 1)
 
 
-def _group_steps(w: np.ndarray, cols: int) -> list[int]:
-    """Valid steps (= WMem words) of each COLS output-channel group."""
-    return [int((w[g:g + cols] != 0).any(axis=0).sum()) for g in range(0, w.shape[0], cols)]
-
-
 def row_bands(h: int, hb_max: int, halo: int, stride: int = 1) -> list[tuple[int, int, int, int]]:
     """Bands (r0, r1, a, b): own output rows [r0, r1) computed on input rows
     [a, b) = band_rows(r0, r1, ...), with b - a <= hb_max.  Greedy from
@@ -358,7 +353,7 @@ class _Planner:
         if gh > DIM_MAX:
             return None
         # exact WMem words first: a group that cannot fit fails without encoding
-        if sum(sum(_group_steps(ld.w, cfg.cols)) for ld in net.layers[lo:hi]) > cfg.wdepth:
+        if sum(sum(group_step_counts(ld.w, cfg.cols)) for ld in net.layers[lo:hi]) > cfg.wdepth:
             return None
         try:
             return compile_network(cfg, gh, gw, ext, net.layers[lo:hi], self._kept(lo, hi))
@@ -411,7 +406,7 @@ class _Planner:
         lo, words, instrs = 0, 0, fixed
         for g0 in range(0, cout, cfg.cols):
             g1 = min(g0 + cfg.cols, cout)
-            s = int(_group_steps(ld.w[g0:g1], cfg.cols)[0])
+            s = group_step_counts(ld.w[g0:g1], cfg.cols)[0]
             gi = 1 + has_bias * cfg.bias_words + s
             if s > cfg.wdepth:
                 raise CompileError(f"layer {ld.name!r}: output channels {g0}..{g1 - 1} (one group of "

@@ -43,6 +43,7 @@ import numpy as np
 from .compiler import LayerDef
 from .memory import num_tiles
 from .reference import out_size
+from .shiftpw import group_step_counts
 
 MODES = ("auto", "polyphase", "drain")
 PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -58,12 +59,8 @@ def cycles_estimate(w: np.ndarray, tiles: int, cols: int) -> int:
     """Busy cycles of a layer with weights w (Cout, Cin, K, K) over `tiles`
     tiles: per COLS output-channel group, max(valid steps, NCOLS) per tile
     (an empty group still drains)."""
-    total = 0
-    for g0 in range(0, w.shape[0], cols):
-        blk = w[g0:g0 + cols]
-        steps = int((blk != 0).any(axis=0).sum())
-        total += max(steps, blk.shape[0]) * tiles
-    return total
+    ncols = [min(cols, w.shape[0] - g0) for g0 in range(0, w.shape[0], cols)]
+    return tiles * sum(max(s, n) for s, n in zip(group_step_counts(w, cols), ncols))
 
 
 def _grids(h: int, w: int, inputs: dict[str, int], layers: list[LayerDef]) -> dict[str, tuple[int, int]]:

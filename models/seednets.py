@@ -63,6 +63,7 @@ import numpy as np
 
 from . import reference
 from .compiler import LayerDef
+from .shiftpw import group_step_counts
 from .spec import (ACT_MAX, BIAS_MAX, BIAS_MIN, NUM_TAPS, SCALE_MAX, SHIFT_MAX, W_MAX, W_MIN,
                    get_config)
 
@@ -398,13 +399,6 @@ def build(name: str, seed: int = 0, scale: str = "full", calib: int | None = Non
 # ---------------------------------------------------------------------------
 # Statistics
 # ---------------------------------------------------------------------------
-def group_steps(w: np.ndarray, cols: int) -> list[int]:
-    """Valid steps per output-channel group of `cols`: (ci, tap) pairs whose
-    weight word is not all zero, i.e. the WMem words the compiler stores."""
-    nz = (w != 0).reshape(w.shape[0], -1)
-    return [int(nz[g:g + cols].any(axis=0).sum()) for g in range(0, w.shape[0], cols)]
-
-
 @dataclass
 class LayerStat:
     name: str
@@ -454,7 +448,7 @@ def stats(net: SeedNet, cols: int, n_images: int | None = None) -> list[LayerSta
     rows = []
     for sl in net.layers:
         ld = sl.ld
-        gs = group_steps(ld.w, cols)
+        gs = group_step_counts(ld.w, cols)
         ncols = [min(cols, sl.cout - g) for g in range(0, sl.cout, cols)]
         pix = sl.out_hw[0] * sl.out_hw[1]
         fm = fz = f15 = None

@@ -132,6 +132,13 @@ def valid_steps(w: np.ndarray, co_lo: int, co_hi: int) -> list[tuple[int, int, i
     return out
 
 
+def group_step_counts(w: np.ndarray, cols: int) -> list[int]:
+    """len(valid_steps) of each `cols`-wide output-channel group: the STEP
+    and WMem words the compiler stores per GROUP."""
+    nz = (w != 0).reshape(w.shape[0], -1)
+    return [int(nz[g:g + cols].any(axis=0).sum()) for g in range(0, w.shape[0], cols)]
+
+
 # A value no accumulator takes: output words not (yet) written by the drain.
 UNWRITTEN = np.iinfo(np.int64).min
 

@@ -70,26 +70,35 @@ def _case_dict(h, w, k, kind, cin, cout, seed, cols):
     return d
 
 
-@pytest.mark.parametrize("config,h,w,k,kind,cin,cout,seed", HELD_OUT,
-                         ids=[f"{c[0]}-{c[1]}x{c[2]}-k{c[3]}-{c[4]}" for c in HELD_OUT])
-def test_cli_golden_stride2_equals_reference(tmp_path, capsys, config, h, w, k, kind, cin, cout, seed):
+def run_held_out(tmp_path, capsys, backend, config, h, w, k, kind, cin, cout, seed, sim=()):
+    """One held-out case through `python -m models run --backend ...`:
+    asserts its output equals models.reference's strided layer and that the
+    report names the output size; returns (case dict, counters)."""
     cfg = CONFIGS[config]
     d = _case_dict(h, w, k, kind, cin, cout, seed, cfg.cols)
     case, out = tmp_path / "case.npz", tmp_path / "out.npz"
     np.savez(case, **d)
-    assert main(["run", str(case), "--backend", "golden", "--config", config, "--out", str(out)]) == 0
+    assert main(["run", str(case), "--backend", backend, *sim, "--config", config, "--out", str(out)]) == 0
     ref = reference.layer(d["x"], d["w"], d.get("bias"), int(d["scale"]), int(d["shift"]), "act", stride=2)
     assert ref.shape == (cout, ceil2(h), ceil2(w))
     with np.load(out) as z:
         y = z["y"]
         counters = {c: int(z[c]) for c in ("cycles", "mac_busy", "skipped", "stall")}
     assert y.shape == ref.shape and np.array_equal(y, ref)
+    assert f"stride=2 (out {ceil2(h)}x{ceil2(w)})" in capsys.readouterr().out
+    return d, counters
+
+
+@pytest.mark.parametrize("config,h,w,k,kind,cin,cout,seed", HELD_OUT,
+                         ids=[f"{c[0]}-{c[1]}x{c[2]}-k{c[3]}-{c[4]}" for c in HELD_OUT])
+def test_cli_golden_stride2_equals_reference(tmp_path, capsys, config, h, w, k, kind, cin, cout, seed):
+    cfg = CONFIGS[config]
+    d, counters = run_held_out(tmp_path, capsys, "golden", config, h, w, k, kind, cin, cout, seed)
     # counters: the stride-1 layer's (T input tiles), counted independently
     t = num_tiles(h, w, cfg.rows)
     counts = valid_step_counts(d["w"], cfg.cols)
     assert counters["mac_busy"] == t * sum(counts)
     assert counters["skipped"] == t * sum(cin * k * k - n for n in counts)
-    assert f"stride=2 (out {ceil2(h)}x{ceil2(w)})" in capsys.readouterr().out
 
 
 def test_cli_gen_stride2_round_trip(tmp_path):

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 
-from models import reference
-from models.cli import main
-from models.tests.test_stride import CONFIGS, _case_dict, ceil2, held_out_cases
+from models.tests.test_stride import held_out_cases, run_held_out
 
 SIM = os.environ.get("SIM", "icarus")
 if SIM == "verilator":
@@ -30,14 +27,4 @@ else:
 @pytest.mark.parametrize("config,h,w,k,kind,cin,cout,seed", CASES,
                          ids=[f"{c[0]}-{c[1]}x{c[2]}-k{c[3]}-{c[4]}" for c in CASES])
 def test_cli_rtl_stride2_equals_reference(tmp_path, capsys, config, h, w, k, kind, cin, cout, seed):
-    cfg = CONFIGS[config]
-    d = _case_dict(h, w, k, kind, cin, cout, seed, cfg.cols)
-    case, out = tmp_path / "case.npz", tmp_path / "out.npz"
-    np.savez(case, **d)
-    assert main(["run", str(case), "--backend", "rtl", "--sim", SIM, "--config", config, "--out", str(out)]) == 0
-    ref = reference.layer(d["x"], d["w"], d.get("bias"), int(d["scale"]), int(d["shift"]), "act", stride=2)
-    with np.load(out) as z:
-        y = z["y"]
-    assert ref.shape == (cout, ceil2(h), ceil2(w))
-    assert y.shape == ref.shape and np.array_equal(y, ref)
-    assert f"stride=2 (out {ceil2(h)}x{ceil2(w)})" in capsys.readouterr().out
+    run_held_out(tmp_path, capsys, "rtl", config, h, w, k, kind, cin, cout, seed, sim=("--sim", SIM))
